@@ -1,0 +1,47 @@
+# Thin wrapper over CMake: `make test` and `make demo` install what is missing (Debian
+# packages), configure, build and run. Everything else is CMake and CTest.
+BUILD    ?= build
+ASAN_BUILD ?= build-asan
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+WERROR   ?= ON
+CMAKE_FLAGS ?=
+
+BUILD_PACKAGES := gcc libc6-dev make cmake pkg-config ocl-icd-opencl-dev opencl-c-headers \
+                  pocl-opencl-icd libclblast-dev libturbojpeg0-dev libpng-dev libcjson-dev
+# The tests compare with PyTorch and OpenCV (Debian's /usr/bin/python3 and its packages).
+TEST_PACKAGES  := python3 python3-torch python3-numpy python3-opencv python3-skimage
+
+.PHONY: all build deps test-deps test test-sanitize demo format clean
+
+all: build
+
+deps:
+	@sh tools/ensure-packages $(BUILD_PACKAGES)
+
+test-deps: deps
+	@sh tools/ensure-packages $(TEST_PACKAGES)
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DADNET_WERROR=$(WERROR) $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: test-deps build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer.
+test-sanitize: test-deps
+	@test -f $(ASAN_BUILD)/CMakeCache.txt || cmake -S . -B $(ASAN_BUILD) \
+	    -DCMAKE_BUILD_TYPE=Debug -DADNET_SANITIZE=ON -DADNET_WERROR=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	./$(BUILD)/adnet demo --out demo-output
+
+format:
+	clang-format -i host/*.c host/*.h host/cli/*.c host/cli/*.h tests/*.c tests/*.h include/*.h
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,100 @@
+/* adnet devices: every OpenCL platform and device, as a table or as JSON. */
+#include "args.h"
+#include "commands.h"
+
+#include "adnet.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char *type_name(adnet_device_type t) {
+    switch (t) {
+        case ADNET_DEVICE_CPU: return "cpu";
+        case ADNET_DEVICE_GPU: return "gpu";
+        case ADNET_DEVICE_ACCELERATOR: return "accelerator";
+        default: return "other";
+    }
+}
+
+static int print_json(int n, int chosen) {
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(root, "devices");
+    for (int i = 0; i < n; i++) {
+        adnet_device_info in;
+        if (adnet_device_get_info(i, &in) != ADNET_OK) continue;
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddNumberToObject(d, "index", in.index);
+        cJSON_AddStringToObject(d, "type", type_name(in.type));
+        cJSON_AddStringToObject(d, "platform", in.platform);
+        cJSON_AddStringToObject(d, "vendor", in.vendor);
+        cJSON_AddStringToObject(d, "name", in.name);
+        cJSON_AddStringToObject(d, "driver_version", in.driver_version);
+        cJSON_AddStringToObject(d, "device_version", in.device_version);
+        cJSON_AddStringToObject(d, "opencl_c_version", in.opencl_c_version);
+        cJSON_AddNumberToObject(d, "compute_units", in.compute_units);
+        cJSON_AddNumberToObject(d, "clock_mhz", in.clock_mhz);
+        cJSON_AddNumberToObject(d, "global_mem_bytes", (double)in.global_mem_bytes);
+        cJSON_AddNumberToObject(d, "max_alloc_bytes", (double)in.max_alloc_bytes);
+        cJSON_AddNumberToObject(d, "local_mem_bytes", (double)in.local_mem_bytes);
+        cJSON_AddBoolToObject(d, "fp16", in.fp16);
+        cJSON_AddNumberToObject(d, "estimated_gflops", in.estimated_gflops);
+        cJSON_AddBoolToObject(d, "default", i == chosen);
+        cJSON_AddItemToArray(arr, d);
+    }
+    char *text = cJSON_Print(root);
+    if (text) printf("%s\n", text);
+    free(text);
+    cJSON_Delete(root);
+    return CLI_EXIT_OK;
+}
+
+static void mib(char *dst, size_t cap, uint64_t b) {
+    snprintf(dst, cap, "%.0f MiB", (double)b / (1024.0 * 1024.0));
+}
+
+int cmd_devices(int argc, char **argv) {
+    int json = 0;
+    cli_option opts[] = {
+        {"json", NULL, "print the list as JSON", NULL, &json},
+    };
+    cli_command cmd = {"adnet devices", "[--json]",
+                       "Lists every OpenCL platform and device adnet can use. The index, type or "
+                       "a name substring\nselects a device with --device; ADNET_DEVICE sets the "
+                       "default.",
+                       NULL, opts, 1, 0, 0};
+    const char *pos[1];
+    int npos;
+    int rc = cli_parse(&cmd, argc, argv, pos, &npos);
+    if (rc >= 0) return rc;
+
+    int n = 0;
+    int st = adnet_device_count(&n);
+    if (st != ADNET_OK) return cli_fail(st);
+    int chosen = -1;
+    if (n > 0 && adnet_device_select(NULL, &chosen) != ADNET_OK) chosen = -1;
+    if (json) return print_json(n, chosen);
+    if (n == 0) {
+        printf("No OpenCL device found. Install an OpenCL driver (for the CPU: Debian's "
+               "pocl-opencl-icd).\n");
+        return CLI_EXIT_OK;
+    }
+    for (int i = 0; i < n; i++) {
+        adnet_device_info in;
+        st = adnet_device_get_info(i, &in);
+        if (st != ADNET_OK) return cli_fail(st);
+        char g[32], a[32], l[32];
+        mib(g, sizeof g, in.global_mem_bytes);
+        mib(a, sizeof a, in.max_alloc_bytes);
+        snprintf(l, sizeof l, "%.0f KiB", (double)in.local_mem_bytes / 1024.0);
+        printf("[%d] %s%s\n", i, in.name, i == chosen ? "  (default)" : "");
+        printf("    type %s, platform %s, vendor %s\n", type_name(in.type), in.platform,
+               in.vendor);
+        printf("    driver %s, %s, %s\n", in.driver_version, in.device_version,
+               in.opencl_c_version);
+        printf("    %u compute units at %u MHz (about %.0f GFLOP/s), fp16 %s\n", in.compute_units,
+               in.clock_mhz, in.estimated_gflops, in.fp16 ? "yes" : "no");
+        printf("    global memory %s, max allocation %s, local memory %s\n", g, a, l);
+    }
+    return CLI_EXIT_OK;
+}
