@@ -10,11 +10,16 @@
 typedef struct adn_weights adn_weights;
 
 /* Opens a safetensors file. Errors name the file and the problem (missing, truncated,
- * header out of bounds, unsupported dtype, ...). */
+ * header out of bounds, offsets that disagree with shape and dtype, the same tensor with and
+ * without "module.", ...). Every tensor's layout is checked here; whether a tensor's dtype
+ * converts to float32 is checked by adn_weights_check and adn_weights_read, for the tensors
+ * the model reads (a file may carry others, such as I64 num_batches_tracked). */
 adnet_status adn_weights_open(const char *path, adn_weights **out);
 
 /* Synthetic weights for arch: deterministic pseudo-random values from seed, scaled so that
- * activations stay finite through the whole network (BN variances positive, etc.). */
+ * activations stay finite through the whole network (BN variances positive, etc.). Each
+ * tensor is computed when read, from (seed, name); the scheme is described in weights.c.
+ * adn_weights_arch returns arch's model unless told another that fits the same tensors. */
 adnet_status adn_weights_synthetic(const adn_arch *arch, uint64_t seed, adn_weights **out);
 
 void adn_weights_close(adn_weights *w);
@@ -31,11 +36,25 @@ adnet_status adn_weights_arch(const adn_weights *w, adnet_model_kind forced, adn
 
 /* Reads tensor name (without "module.") as float32 into dst, which holds the product of
  * shape. A missing tensor or another shape is an ADNET_ERR_WEIGHTS error naming the tensor,
- * the expected and the found shape. */
+ * the expected and the found shape; a dtype other than F32, F16, BF16 is ADNET_ERR_FORMAT.
+ * Reads only: several threads may read from one handle at once. */
 adnet_status adn_weights_read(const adn_weights *w, const char *name, int ndim,
                               const int64_t *shape, float *dst);
 
 /* A metadata value of the file (NULL when absent or synthetic). */
 const char *adn_weights_metadata(const adn_weights *w, const char *key);
+
+#define ADN_WEIGHTS_MAX_RANK 8
+
+/* The shape of tensor name (without "module."): returns 1 and fills ndim and shape when w
+ * holds it, 0 otherwise (ignored tensors, dsn.* and num_batches_tracked, are never held). */
+int adn_weights_shape(const adn_weights *w, const char *name, int *ndim,
+                      int64_t shape[ADN_WEIGHTS_MAX_RANK]);
+
+/* Checks that w holds every tensor arch reads, with the shape arch expects and a dtype that
+ * converts to float32 (F32, F16, BF16), before anything is allocated for the model. The
+ * message names the first tensor that does not fit and counts the others. A loader calls
+ * open, arch, check, then read for each tensor. */
+adnet_status adn_weights_check(const adn_weights *w, const adn_arch *arch);
 
 #endif
