@@ -1,0 +1,48 @@
+/* Convolution helpers around CLBlast's GEMM: the dilation-aware im2col that lays a chunk of
+ * output columns out as a K x ncols matrix, and the fused epilogue (bias, residual,
+ * activation) that runs once over the GEMM's output. */
+
+/* One work item per (output column j of the chunk, input channel ci): it computes the column's
+ * output position once and writes the kh x kw taps of its channel, rows ci*kh*kw .. +kh*kw-1.
+ * Neighbouring items write neighbouring columns of each row, so the writes coalesce; taps in
+ * the padding are 0. */
+__kernel void im2col_f32(__global const float *x, uint x_off, uint h, uint w, uint kh, uint kw,
+                         uint stride, uint pad, uint dilation, uint ow, uint col0, uint ncols,
+                         __global float *cols, uint cols_off) {
+    uint j = get_global_id(0);
+    uint ci = get_global_id(1);
+    if (j >= ncols) return;
+    uint p = col0 + j;
+    int iy0 = (int)((p / ow) * stride) - (int)pad;
+    int ix0 = (int)((p % ow) * stride) - (int)pad;
+    __global const float *xc = x + x_off + (size_t)ci * h * w;
+    __global float *dst = cols + cols_off + (size_t)ci * kh * kw * ncols + j;
+    for (uint ki = 0; ki < kh; ki++) {
+        int iy = iy0 + (int)(ki * dilation);
+        int row_inside = iy >= 0 && iy < (int)h;
+        for (uint kj = 0; kj < kw; kj++) {
+            int ix = ix0 + (int)(kj * dilation);
+            float v = 0.0f;
+            if (row_inside && ix >= 0 && ix < (int)w) v = xc[iy * (int)w + ix];
+            *dst = v;
+            dst += ncols;
+        }
+    }
+}
+
+/* y = act(y + bias[channel] + residual), in place; one item per (position, channel).
+ * act: 0 none, 1 ReLU, 2 leaky ReLU with the given slope (In-Place ABN: x >= 0 ? x : slope x). */
+__kernel void bias_act_f32(__global float *y, uint y_off, uint hw, __global const float *bias,
+                           uint bias_off, int has_bias, __global const float *res, uint res_off,
+                           int has_res, int act, float slope) {
+    uint i = get_global_id(0);
+    uint c = get_global_id(1);
+    if (i >= hw) return;
+    size_t idx = (size_t)c * hw + i;
+    float v = y[y_off + idx];
+    if (has_bias) v += bias[bias_off + c];
+    if (has_res) v += res[res_off + idx];
+    if (act == 1) v = v > 0.0f ? v : 0.0f;
+    else if (act == 2) v = v >= 0.0f ? v : v * slope;
+    y[y_off + idx] = v;
+}

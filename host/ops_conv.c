@@ -1,0 +1,265 @@
+/* Convolution: CLBlast SGEMM on the NCHW input for 1x1 stride-1 convolutions, else our
+ * dilation-aware im2col into caller-provided scratch, in column chunks, each followed by a
+ * GEMM that writes its columns of y in place; then one fused bias/residual/activation pass. */
+#include "ops.h"
+
+#include "ops_common.h"
+#include "status.h"
+
+#include <clblast_c.h>
+
+#include <stdint.h>
+#include <stdio.h>
+
+int adn_conv_out_dim(int in, int kernel, int stride, int pad, int dilation) {
+    if (in < 1 || kernel < 1 || stride < 1 || pad < 0 || dilation < 1) return 0;
+    long span = (long)in + 2L * pad - (long)dilation * (kernel - 1) - 1;
+    if (span < 0) return 0; /* the kernel does not fit even once */
+    return (int)(span / stride + 1);
+}
+
+double adn_conv_macs(const adn_conv_shape *s, int h, int w) {
+    int oh = adn_conv_out_dim(h, s->kh, s->stride, s->pad, s->dilation);
+    int ow = adn_conv_out_dim(w, s->kw, s->stride, s->pad, s->dilation);
+    return (double)s->cout * s->cin * s->kh * s->kw * (double)oh * ow;
+}
+
+static int is_pointwise(const adn_conv_shape *s) {
+    return s->kh == 1 && s->kw == 1 && s->stride == 1 && s->pad == 0;
+}
+
+size_t adn_conv_scratch_floats(const adn_conv_shape *s, int h, int w, size_t cap) {
+    if (is_pointwise(s)) return 0;
+    int oh = adn_conv_out_dim(h, s->kh, s->stride, s->pad, s->dilation);
+    int ow = adn_conv_out_dim(w, s->kw, s->stride, s->pad, s->dilation);
+    size_t k = (size_t)s->cin * s->kh * s->kw, n = (size_t)oh * ow;
+    if (k == 0 || n == 0) return 0;
+    size_t cols = cap / k;
+    if (cols < 1) cols = 1;
+    if (cols > n) cols = n;
+    return k * cols;
+}
+
+static const char *clblast_status_name(CLBlastStatusCode s) {
+    switch (s) {
+#define S(x)                                                                                       \
+    case x:                                                                                        \
+        return #x;
+        S(CLBlastSuccess)
+        S(CLBlastOpenCLCompilerNotAvailable)
+        S(CLBlastTempBufferAllocFailure)
+        S(CLBlastOpenCLOutOfResources)
+        S(CLBlastOpenCLOutOfHostMemory)
+        S(CLBlastOpenCLBuildProgramFailure)
+        S(CLBlastInvalidValue)
+        S(CLBlastInvalidCommandQueue)
+        S(CLBlastInvalidMemObject)
+        S(CLBlastInvalidBinary)
+        S(CLBlastInvalidBuildOptions)
+        S(CLBlastInvalidProgram)
+        S(CLBlastInvalidProgramExecutable)
+        S(CLBlastInvalidKernelName)
+        S(CLBlastInvalidKernelDefinition)
+        S(CLBlastInvalidKernel)
+        S(CLBlastInvalidArgIndex)
+        S(CLBlastInvalidArgValue)
+        S(CLBlastInvalidArgSize)
+        S(CLBlastInvalidKernelArgs)
+        S(CLBlastInvalidLocalNumDimensions)
+        S(CLBlastInvalidLocalThreadsTotal)
+        S(CLBlastInvalidLocalThreadsDim)
+        S(CLBlastInvalidGlobalOffset)
+        S(CLBlastInvalidEventWaitList)
+        S(CLBlastInvalidEvent)
+        S(CLBlastInvalidOperation)
+        S(CLBlastInvalidBufferSize)
+        S(CLBlastInvalidGlobalWorkSize)
+        S(CLBlastNotImplemented)
+        S(CLBlastInvalidMatrixA)
+        S(CLBlastInvalidMatrixB)
+        S(CLBlastInvalidMatrixC)
+        S(CLBlastInvalidVectorX)
+        S(CLBlastInvalidVectorY)
+        S(CLBlastInvalidDimension)
+        S(CLBlastInvalidLeadDimA)
+        S(CLBlastInvalidLeadDimB)
+        S(CLBlastInvalidLeadDimC)
+        S(CLBlastInvalidIncrementX)
+        S(CLBlastInvalidIncrementY)
+        S(CLBlastInsufficientMemoryA)
+        S(CLBlastInsufficientMemoryB)
+        S(CLBlastInsufficientMemoryC)
+        S(CLBlastInsufficientMemoryX)
+        S(CLBlastInsufficientMemoryY)
+        S(CLBlastInsufficientMemoryTemp)
+        S(CLBlastInvalidBatchCount)
+        S(CLBlastInvalidOverrideKernel)
+        S(CLBlastMissingOverrideParameter)
+        S(CLBlastInvalidLocalMemUsage)
+        S(CLBlastNoHalfPrecision)
+        S(CLBlastNoDoublePrecision)
+        S(CLBlastInvalidVectorScalar)
+        S(CLBlastInsufficientMemoryScalar)
+        S(CLBlastDatabaseError)
+        S(CLBlastUnknownError)
+        S(CLBlastUnexpectedError)
+#undef S
+    }
+    return "unknown CLBlast status";
+}
+
+/* "3->5 3x3 stride 2 pad 1 dilation 1 on 7x9", for messages. */
+static void describe_conv(char *dst, size_t cap, const adn_conv_shape *s, int h, int w) {
+    snprintf(dst, cap, "conv %d->%d %dx%d stride %d pad %d dilation %d on %dx%d", s->cin, s->cout,
+             s->kh, s->kw, s->stride, s->pad, s->dilation, h, w);
+}
+
+/* C[m x n] (leading dimension ldc) = A[m x k] B[k x n], all row-major. */
+static adnet_status sgemm(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
+                          cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
+                          const char *conv_desc, size_t col0) {
+    cl_event ev = NULL;
+    CLBlastStatusCode st = CLBlastSgemm(
+        CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, m, n, k, 1.0f, a, a_off, k,
+        b, b_off, ldb, 0.0f, c, c_off, ldc, &dev->queue, adn_device_event_slot(dev, &ev));
+    if (st != CLBlastSuccess)
+        return adn_fail(ADNET_ERR_BLAS,
+                        "CLBlastSgemm for %s (M=%zu N=%zu K=%zu, output columns %zu..%zu) "
+                        "failed: %s (%d)",
+                        conv_desc, m, n, k, col0, col0 + n, clblast_status_name(st), (int)st);
+    adn_device_trace(dev, ev);
+    return ADNET_OK;
+}
+
+static adnet_status check_activation(adn_activation act, const char *op) {
+    if (act != ADN_ACT_NONE && act != ADN_ACT_RELU && act != ADN_ACT_LEAKY)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "%s: unknown activation %d", op, (int)act);
+    return ADNET_OK;
+}
+
+static adnet_status run_bias_act(adn_device *dev, const adn_tensor *y, cl_mem bias_mem,
+                                 size_t bias_off, const adn_tensor *residual, adn_activation act) {
+    cl_uint y_off = (cl_uint)y->off, hw = (cl_uint)y->h * (cl_uint)y->w;
+    cl_uint b_off = (cl_uint)bias_off, r_off = residual ? (cl_uint)residual->off : 0;
+    cl_int has_bias = bias_mem != NULL, has_res = residual != NULL, act_i = (cl_int)act;
+    cl_float slope = ADN_LEAKY_SLOPE;
+    /* absent inputs are bound to y's buffer and never read: some drivers refuse NULL buffers */
+    cl_mem b = bias_mem ? bias_mem : y->mem, r = residual ? residual->mem : y->mem;
+    adn_karg args[] = {ADN_KARG(y->mem),  ADN_KARG(y_off),    ADN_KARG(hw),   ADN_KARG(b),
+                       ADN_KARG(b_off),   ADN_KARG(has_bias), ADN_KARG(r),    ADN_KARG(r_off),
+                       ADN_KARG(has_res), ADN_KARG(act_i),    ADN_KARG(slope)};
+    size_t n[2] = {hw, (size_t)y->c};
+    return adn_run_kernel(dev, "bias_act_f32", 2, n, (int)(sizeof args / sizeof args[0]), args);
+}
+
+adnet_status adn_bias_act(adn_device *dev, const adn_tensor *y, cl_mem bias_mem, size_t bias_off,
+                          const adn_tensor *residual, adn_activation act) {
+    const char *op = "adn_bias_act";
+    ADN_TRY(adn_check_tensor(y, op, "y"));
+    ADN_TRY(check_activation(act, op));
+    if (bias_off > UINT32_MAX - (size_t)y->c)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "%s: bias offset %zu is out of range", op,
+                        bias_off);
+    if (residual) {
+        ADN_TRY(adn_check_tensor(residual, op, "residual"));
+        ADN_TRY(adn_check_shape(residual, y->c, y->h, y->w, op, "residual"));
+        /* the same tensor is fine (y = act(2y)); a partial overlap is a race */
+        if (!(residual->mem == y->mem && residual->off == y->off))
+            ADN_TRY(adn_check_disjoint(residual, y, op, "residual", "y"));
+    }
+    if (!bias_mem && !residual && act == ADN_ACT_NONE) return ADNET_OK;
+    return run_bias_act(dev, y, bias_mem, bias_off, residual, act);
+}
+
+static adnet_status check_conv_shape(const adn_conv_shape *s, const char *op) {
+    if (s->cin < 1 || s->cout < 1 || s->kh < 1 || s->kw < 1 || s->stride < 1 || s->pad < 0 ||
+        s->dilation < 1)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                        "%s: invalid convolution %d->%d %dx%d stride %d pad %d dilation %d", op,
+                        s->cin, s->cout, s->kh, s->kw, s->stride, s->pad, s->dilation);
+    return ADNET_OK;
+}
+
+adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_tensor *x,
+                      const adn_tensor *y, const adn_tensor *residual, adn_activation act,
+                      cl_mem scratch_mem, size_t scratch_off, size_t scratch_floats) {
+    const char *op = "adn_conv";
+    if (!cw || !cw->weight) return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "%s: no weight buffer", op);
+    const adn_conv_shape *s = &cw->shape;
+    ADN_TRY(check_conv_shape(s, op));
+    ADN_TRY(adn_check_tensor(x, op, "x"));
+    ADN_TRY(adn_check_tensor(y, op, "y"));
+    ADN_TRY(check_activation(act, op));
+    char desc[160];
+    describe_conv(desc, sizeof desc, s, x->h, x->w);
+    if (x->c != s->cin)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                        "%s: x is %dx%dx%d but the %s takes %d channels", op, x->c, x->h, x->w,
+                        desc, s->cin);
+    int oh = adn_conv_out_dim(x->h, s->kh, s->stride, s->pad, s->dilation);
+    int ow = adn_conv_out_dim(x->w, s->kw, s->stride, s->pad, s->dilation);
+    if (oh < 1 || ow < 1)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "%s: the %s has an empty output", op, desc);
+    if (y->c != s->cout || y->h != oh || y->w != ow)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "%s: y is %dx%dx%d, the %s gives %dx%dx%d", op,
+                        y->c, y->h, y->w, desc, s->cout, oh, ow);
+    if (residual) {
+        ADN_TRY(adn_check_tensor(residual, op, "residual"));
+        ADN_TRY(adn_check_shape(residual, y->c, y->h, y->w, op, "residual"));
+        ADN_TRY(adn_check_disjoint(residual, y, op, "residual", "y"));
+    }
+    ADN_TRY(adn_check_disjoint(x, y, op, "x", "y"));
+    if (cw->bias && cw->bias_off > UINT32_MAX - (size_t)s->cout)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "%s: bias offset %zu is out of range", op,
+                        cw->bias_off);
+
+    size_t m = (size_t)s->cout, k = (size_t)s->cin * s->kh * s->kw, n = (size_t)oh * ow;
+    ADN_TRY(adn_check_range_disjoint(cw->weight, cw->weight_off, m * k, y, op, "weight", "y"));
+    if (cw->bias) ADN_TRY(adn_check_range_disjoint(cw->bias, cw->bias_off, m, y, op, "bias", "y"));
+    if (is_pointwise(s)) {
+        ADN_TRY(sgemm(dev, m, n, k, cw->weight, cw->weight_off, x->mem, x->off, n, y->mem, y->off,
+                      n, desc, 0));
+    } else {
+        size_t cols = scratch_mem ? scratch_floats / k : 0;
+        if (cols < 1)
+            return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                            "%s: the %s needs at least %zu scratch floats (one im2col column), "
+                            "got %zu%s",
+                            op, desc, k, scratch_floats, scratch_mem ? "" : " and no buffer");
+        /* as many chunks as the scratch requires, of even width: a thin last chunk would
+         * make a GEMM too narrow to run efficiently */
+        size_t chunks = (n + cols - 1) / cols;
+        cols = (n + chunks - 1) / chunks;
+        if (scratch_off > UINT32_MAX - cols * k)
+            return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                            "%s: scratch offset %zu is out of the kernels' 32-bit range", op,
+                            scratch_off);
+        /* the scratch range must not alias what the chunks read or write */
+        const char *sr = "scratch";
+        ADN_TRY(adn_check_range_disjoint(scratch_mem, scratch_off, cols * k, x, op, sr, "x"));
+        ADN_TRY(adn_check_range_disjoint(scratch_mem, scratch_off, cols * k, y, op, sr, "y"));
+        if (residual)
+            ADN_TRY(adn_check_range_disjoint(scratch_mem, scratch_off, cols * k, residual, op, sr,
+                                             "residual"));
+        cl_uint x_off = (cl_uint)x->off, h = (cl_uint)x->h, w = (cl_uint)x->w;
+        cl_uint kh = (cl_uint)s->kh, kw = (cl_uint)s->kw, stride = (cl_uint)s->stride;
+        cl_uint pad = (cl_uint)s->pad, dil = (cl_uint)s->dilation, ow_u = (cl_uint)ow;
+        cl_uint s_off = (cl_uint)scratch_off;
+        for (size_t col0 = 0; col0 < n; col0 += cols) {
+            size_t nc = n - col0 < cols ? n - col0 : cols;
+            cl_uint col0_u = (cl_uint)col0, nc_u = (cl_uint)nc;
+            adn_karg args[] = {ADN_KARG(x->mem),      ADN_KARG(x_off),  ADN_KARG(h),
+                               ADN_KARG(w),           ADN_KARG(kh),     ADN_KARG(kw),
+                               ADN_KARG(stride),      ADN_KARG(pad),    ADN_KARG(dil),
+                               ADN_KARG(ow_u),        ADN_KARG(col0_u), ADN_KARG(nc_u),
+                               ADN_KARG(scratch_mem), ADN_KARG(s_off)};
+            size_t range[2] = {nc, (size_t)s->cin};
+            ADN_TRY(adn_run_kernel(dev, "im2col_f32", 2, range, (int)(sizeof args / sizeof args[0]),
+                                   args));
+            ADN_TRY(sgemm(dev, m, nc, k, cw->weight, cw->weight_off, scratch_mem, scratch_off, nc,
+                          y->mem, y->off + col0, n, desc, col0));
+        }
+    }
+    if (!cw->bias && !residual && act == ADN_ACT_NONE) return ADNET_OK;
+    return run_bias_act(dev, y, cw->bias, cw->bias_off, residual, act);
+}

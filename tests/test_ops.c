@@ -1,0 +1,499 @@
+/* Every op of host/ops.h (attention aside) on every OpenCL device present, against the plain-C
+ * references of ops_reference.c, on odd shapes: strided, dilated and padded convolutions, im2col
+ * in several chunks, outputs into a channel range of a larger tensor, ceil-mode pooling where
+ * PyTorch keeps and where it drops the last window, and resizes to and from one pixel. Every
+ * output tensor lives inside a larger buffer of known content, and the test checks that the op
+ * wrote exactly its output and nothing else. */
+#include "test_util.h"
+
+#include "ops.h"
+#include "ops_reference.h"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+/* A device buffer and a host copy of what it should hold outside the outputs under test. */
+typedef struct dbuf {
+    cl_mem mem;
+    size_t n; /* floats */
+    float *expect;
+} dbuf;
+
+/* A buffer of n floats filled with a recognisable background (1000 + i), so that a stray
+ * write anywhere is caught. */
+static dbuf dbuf_new(adn_device *dev, size_t n) {
+    dbuf b = {NULL, n, malloc(n * sizeof(float))};
+    for (size_t i = 0; i < n; i++) b.expect[i] = 1000.0f + (float)(i % 100000);
+    CHECK_OK(adn_buffer_alloc(dev, n * sizeof(float), &b.mem));
+    CHECK_OK(adn_buffer_write(dev, b.mem, 0, n * sizeof(float), b.expect));
+    return b;
+}
+
+static void dbuf_free(adn_device *dev, dbuf *b) {
+    adn_buffer_free(dev, b->mem, b->n * sizeof(float));
+    free(b->expect);
+}
+
+/* Writes data as a c x h x w tensor at element off and returns the tensor. */
+static adn_tensor dbuf_put(adn_device *dev, dbuf *b, size_t off, int c, int h, int w,
+                           const float *data) {
+    adn_tensor t = {b->mem, off, c, h, w};
+    size_t n = adn_tensor_count(&t);
+    if (off + n > b->n) {
+        fprintf(stderr, "test bug: tensor beyond its buffer\n");
+        exit(1);
+    }
+    if (data) {
+        memcpy(b->expect + off, data, n * sizeof(float));
+        CHECK_OK(adn_buffer_write(dev, b->mem, off * sizeof(float), n * sizeof(float), data));
+    }
+    return t;
+}
+
+/* Reads the whole buffer (the caller frees it). */
+static float *dbuf_read(adn_device *dev, const dbuf *b) {
+    float *all = malloc(b->n * sizeof(float));
+    CHECK_OK(adn_buffer_read(dev, b->mem, 0, b->n * sizeof(float), all));
+    return all;
+}
+
+/* Checks that every element outside [off, off + count) and outside the optional second range
+ * (scratch the op may clobber) still holds what the test put there. */
+static void check_untouched(const char *what, const float *all, const dbuf *b, size_t off,
+                            size_t count, size_t free_off, size_t free_count) {
+    size_t bad = 0, first = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (i >= off && i < off + count) continue;
+        if (i >= free_off && i < free_off + free_count) continue;
+        if (all[i] != b->expect[i]) {
+            if (!bad) first = i;
+            bad++;
+        }
+    }
+    if (bad) {
+        fprintf(stderr, "  %s: %zu element(s) outside the output changed, first at %zu\n", what,
+                bad, first);
+        tu_failures++;
+    }
+}
+
+static float *random_floats(tu_rng *r, size_t n, float lo, float hi) {
+    float *x = malloc((n ? n : 1) * sizeof(float));
+    tu_fill_uniform(r, x, n, lo, hi);
+    return x;
+}
+
+/* ---- convolution ------------------------------------------------------------------- */
+
+typedef struct conv_case {
+    const char *name;
+    int cin, cout, k, stride, pad, dilation, h, w;
+    int bias, residual;
+    adn_activation act;
+    size_t cap;        /* scratch cap in floats; 0: room for every column */
+    int c_total, c0;   /* y is channels [c0, c0 + cout) of a c_total-channel tensor; 0: none */
+    int expect_chunks; /* im2col chunks the cap must give (0: do not check) */
+} conv_case;
+
+static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng) {
+    adn_conv_shape s = {cc->cin, cc->cout, cc->k, cc->k, cc->stride, cc->pad, cc->dilation};
+    int oh = ref_conv_out_dim(cc->h, cc->k, cc->stride, cc->pad, cc->dilation);
+    int ow = ref_conv_out_dim(cc->w, cc->k, cc->stride, cc->pad, cc->dilation);
+    CHECK(adn_conv_out_dim(cc->h, cc->k, cc->stride, cc->pad, cc->dilation) == oh);
+    CHECK(adn_conv_out_dim(cc->w, cc->k, cc->stride, cc->pad, cc->dilation) == ow);
+    size_t kk = (size_t)cc->cin * cc->k * cc->k, n = (size_t)oh * ow;
+    CHECK(adn_conv_macs(&s, cc->h, cc->w) == (double)cc->cout * (double)kk * (double)n);
+
+    size_t nx = (size_t)cc->cin * cc->h * cc->w, ny = (size_t)cc->cout * n;
+    int c_total = cc->c_total ? cc->c_total : cc->cout;
+    size_t ny_total = (size_t)c_total * n;
+    float *x = random_floats(rng, nx, -1, 1);
+    float *wt = random_floats(rng, (size_t)cc->cout * kk, -0.5f, 0.5f);
+    float *bias = cc->bias ? random_floats(rng, (size_t)cc->cout, -1, 1) : NULL;
+    float *res = cc->residual ? random_floats(rng, ny, -2, 2) : NULL;
+    float *want = malloc(ny * sizeof(float));
+    ref_conv(x, cc->cin, cc->h, cc->w, wt, bias, cc->cout, cc->k, cc->stride, cc->pad, cc->dilation,
+             res, (int)cc->act, want);
+
+    size_t cap = cc->cap ? cc->cap : kk * n;
+    size_t scratch_n = adn_conv_scratch_floats(&s, cc->h, cc->w, cap);
+    int pointwise = cc->k == 1 && cc->stride == 1 && cc->pad == 0;
+    CHECK(pointwise ? scratch_n == 0 : scratch_n >= kk && scratch_n <= (cap > kk ? cap : kk));
+    if (cc->expect_chunks) {
+        size_t cols = scratch_n / kk;
+        int chunks = (int)((n + cols - 1) / cols);
+        CHECK(chunks == cc->expect_chunks);
+    }
+
+    /* one arena as the model uses it: x, the full output tensor, the residual and the
+     * scratch at odd offsets; the parameters in a second buffer, also at offsets */
+    size_t off_x = 5, off_y = off_x + nx + 7, off_r = off_y + ny_total + 3;
+    size_t off_s = off_r + (res ? ny : 0) + 11, arena_n = off_s + scratch_n + 2;
+    dbuf arena = dbuf_new(dev, arena_n);
+    size_t off_w = 9, off_b = off_w + (size_t)cc->cout * kk + 1;
+    dbuf params = dbuf_new(dev, off_b + (size_t)cc->cout + 4);
+    adn_tensor tx = dbuf_put(dev, &arena, off_x, cc->cin, cc->h, cc->w, x);
+    adn_tensor ty_total = dbuf_put(dev, &arena, off_y, c_total, oh, ow, NULL);
+    adn_tensor ty = adn_tensor_channels(ty_total, cc->c0, cc->cout);
+    adn_tensor tr = res ? dbuf_put(dev, &arena, off_r, cc->cout, oh, ow, res) : tx;
+    dbuf_put(dev, &params, off_w, cc->cout, (int)kk, 1, wt);
+    if (bias) dbuf_put(dev, &params, off_b, cc->cout, 1, 1, bias);
+    adn_conv_weights cw = {s, params.mem, off_w, bias ? params.mem : NULL, bias ? off_b : 0};
+
+    CHECK_OK(adn_conv(dev, &cw, &tx, &ty, res ? &tr : NULL, cc->act, scratch_n ? arena.mem : NULL,
+                      off_s, scratch_n));
+    float *all = dbuf_read(dev, &arena);
+    char what[160];
+    snprintf(what, sizeof what, "conv %s", cc->name);
+    tu_check_close(what, all + ty.off, want, ny, 1e-5, 1e-4);
+    check_untouched(what, all, &arena, ty.off, ny, off_s, scratch_n);
+    float *pall = dbuf_read(dev, &params);
+    check_untouched(what, pall, &params, 0, 0, 0, 0);
+
+    free(pall);
+    free(all);
+    dbuf_free(dev, &params);
+    dbuf_free(dev, &arena);
+    free(x);
+    free(wt);
+    free(bias);
+    free(res);
+    free(want);
+}
+
+static const conv_case conv_cases[] = {
+    {"3->5 3x3 s2 p1 on 7x9, bias", 3, 5, 3, 2, 1, 1, 7, 9, 1, 0, ADN_ACT_NONE, 0, 0, 0, 1},
+    {"8->6 1x1 s1 on 5x7, bias relu", 8, 6, 1, 1, 0, 1, 5, 7, 1, 0, ADN_ACT_RELU, 0, 0, 0, 0},
+    {"256->64 1x1 on 13x10 (bottleneck conv1), bias relu", 256, 64, 1, 1, 0, 1, 13, 10, 1, 0,
+     ADN_ACT_RELU, 0, 0, 0, 0},
+    {"64->128 1x1 s2 on 13x11 (downsample), bias", 64, 128, 1, 2, 0, 1, 13, 11, 1, 0, ADN_ACT_NONE,
+     0, 0, 0, 1},
+    {"16->12 3x3 d2 on 13x10, bias residual relu", 16, 12, 3, 1, 2, 2, 13, 10, 1, 1, ADN_ACT_RELU,
+     0, 0, 0, 1},
+    {"8->4 3x3 d12 on 9x7 (taps off-centre all in padding), bias leaky", 8, 4, 3, 1, 12, 12, 9, 7,
+     1, 0, ADN_ACT_LEAKY, 0, 0, 0, 1},
+    {"6->5 3x3 p1 on 9x11, 7 chunks (last partial), residual leaky", 6, 5, 3, 1, 1, 1, 9, 11, 0, 1,
+     ADN_ACT_LEAKY, 54 * 16, 0, 0, 7},
+    {"64->64 3x3 p1 on 13x10, 4 chunks, bias residual none", 64, 64, 3, 1, 1, 1, 13, 10, 1, 1,
+     ADN_ACT_NONE, 576 * 37 + 100, 0, 0, 4},
+    {"scratch cap below one column still runs (1 column per chunk)", 4, 3, 3, 2, 1, 1, 5, 6, 1, 0,
+     ADN_ACT_NONE, 5, 0, 0, 9},
+    {"4->6 3x3 p1 on 6x8 into channels 5..10 of 16, bias residual leaky", 4, 6, 3, 1, 1, 1, 6, 8, 1,
+     1, ADN_ACT_LEAKY, 36 * 10, 16, 5, 5},
+    {"8->3 1x1 on 5x4 into channels 2..4 of 7, residual relu", 8, 3, 1, 1, 0, 1, 5, 4, 0, 1,
+     ADN_ACT_RELU, 0, 7, 2, 0},
+    {"3->64 3x3 s2 p1 on 33x41 (stem conv1), relu", 3, 64, 3, 2, 1, 1, 33, 41, 0, 0, ADN_ACT_RELU,
+     0, 0, 0, 1},
+    {"4->4 5x5 s3 p2 on 11x14, no bias", 4, 4, 5, 3, 2, 1, 11, 14, 0, 0, ADN_ACT_NONE, 0, 0, 0, 1},
+    {"3->2 1x1 p1 on 4x5 (padded 1x1: the im2col path)", 3, 2, 1, 1, 1, 1, 4, 5, 1, 0, ADN_ACT_NONE,
+     0, 0, 0, 1},
+    {"256->256 3x3 d2 on 13x10 (layer3 conv2), bias relu", 256, 256, 3, 1, 2, 2, 13, 10, 1, 0,
+     ADN_ACT_RELU, 2304 * 50, 0, 0, 3},
+};
+
+static void test_conv_scratch_sizes(void) {
+    adn_conv_shape pw = {256, 64, 1, 1, 1, 0, 1}, c3 = {16, 8, 3, 3, 1, 1, 1};
+    CHECK(adn_conv_scratch_floats(&pw, 13, 10, 1000) == 0);
+    CHECK(adn_conv_scratch_floats(&c3, 13, 10, (size_t)1 << 30) == 144 * 130);
+    CHECK(adn_conv_scratch_floats(&c3, 13, 10, 144 * 7 + 5) == 144 * 7);
+    CHECK(adn_conv_scratch_floats(&c3, 13, 10, 3) == 144); /* at least one column */
+    /* the spec's feature size: 857 x 481 at output stride 8 is 61 x 108 */
+    CHECK(adn_conv_out_dim(481, 3, 2, 1, 1) == 241 && adn_conv_out_dim(857, 3, 2, 1, 1) == 429);
+    CHECK(adn_conv_out_dim(61, 3, 1, 36, 36) == 61);
+    CHECK(adn_conv_out_dim(2, 5, 1, 0, 1) == 0);
+}
+
+static void test_bias_act(adn_device *dev, tu_rng *rng) {
+    const int c = 5, h = 3, w = 7;
+    size_t n = (size_t)c * h * w;
+    for (int act = 0; act < 3; act++) {
+        for (int variant = 0; variant < 2; variant++) {
+            float *y0 = random_floats(rng, n, -2, 2), *bias = random_floats(rng, (size_t)c, -1, 1);
+            float *res = random_floats(rng, n, -1, 1), *want = malloc(n * sizeof(float));
+            memcpy(want, y0, n * sizeof(float));
+            /* variant 0: bias and residual; variant 1: neither, only the activation */
+            ref_bias_act(want, c, h, w, variant ? NULL : bias, variant ? NULL : res, act);
+            dbuf b = dbuf_new(dev, 3 * n + 20);
+            adn_tensor ty = dbuf_put(dev, &b, 3, c, h, w, y0);
+            adn_tensor tr = dbuf_put(dev, &b, 3 + n + 4, c, h, w, res);
+            dbuf_put(dev, &b, 3 + 2 * n + 9, c, 1, 1, bias);
+            CHECK_OK(adn_bias_act(dev, &ty, variant ? NULL : b.mem, 3 + 2 * n + 9,
+                                  variant ? NULL : &tr, (adn_activation)act));
+            float *all = dbuf_read(dev, &b);
+            char what[96];
+            snprintf(what, sizeof what, "bias_act act %d %s", act,
+                     variant ? "alone" : "bias residual");
+            tu_check_close(what, all + ty.off, want, n, 1e-6, 1e-6);
+            check_untouched(what, all, &b, ty.off, n, 0, 0);
+            free(all);
+            dbuf_free(dev, &b);
+            free(y0);
+            free(bias);
+            free(res);
+            free(want);
+        }
+    }
+}
+
+/* ---- pooling ----------------------------------------------------------------------- */
+
+/* Output sizes from PyTorch 1.13 (torch.nn.functional.max_pool2d(..., ceil_mode=True) on an
+ * n x n input): the first four are the stem's maxpool at the sizes the model meets, "+1" rows
+ * keep a window that floor mode would not have, "drop" rows are where PyTorch drops a last
+ * window starting in the padding. */
+static void test_pool_out_dim(void) {
+    static const int rows[][5] = {
+        {50, 3, 2, 1, 26},
+        {38, 3, 2, 1, 20},
+        {429, 3, 2, 1, 215},
+        {241, 3, 2, 1, 121},
+        {6, 3, 2, 1, 4} /* +1 */,
+        {2, 3, 2, 1, 2} /* +1 */,
+        {7, 3, 2, 1, 4},
+        {5, 3, 3, 1, 2} /* drop */,
+        {8, 3, 3, 1, 3} /* drop */,
+        {5, 1, 3, 0, 2} /* drop */,
+        {4, 2, 3, 1, 2} /* drop */,
+        {10, 2, 4, 1, 3} /* drop */,
+        {9, 3, 2, 0, 4},
+        {1, 3, 2, 1, 1},
+        {161, 3, 2, 1, 81},
+        {361, 3, 2, 1, 181},
+        {5, 2, 2, 1, 3},
+        {6, 4, 3, 2, 3},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        int got = adn_pool_out_dim_ceil(rows[i][0], rows[i][1], rows[i][2], rows[i][3]);
+        if (got != rows[i][4]) {
+            fprintf(stderr, "  pool out dim: in %d k %d s %d p %d: got %d, PyTorch %d\n",
+                    rows[i][0], rows[i][1], rows[i][2], rows[i][3], got, rows[i][4]);
+            tu_failures++;
+        }
+    }
+}
+
+static void run_maxpool(adn_device *dev, tu_rng *rng, int c, int h, int w, int k, int s, int p,
+                        int oh, int ow, const char *name) {
+    CHECK(adn_pool_out_dim_ceil(h, k, s, p) == oh && adn_pool_out_dim_ceil(w, k, s, p) == ow);
+    size_t nx = (size_t)c * h * w, ny = (size_t)c * oh * ow;
+    /* all inputs negative: a padding that won (as 0) would show */
+    float *x = random_floats(rng, nx, -3, -1), *want = malloc(ny * sizeof(float));
+    ref_maxpool(x, c, h, w, k, s, p, oh, ow, want);
+    dbuf b = dbuf_new(dev, nx + ny + 10);
+    adn_tensor tx = dbuf_put(dev, &b, 2, c, h, w, x);
+    adn_tensor ty = dbuf_put(dev, &b, 2 + nx + 5, c, oh, ow, NULL);
+    CHECK_OK(adn_maxpool(dev, &tx, &ty, k, s, p));
+    float *all = dbuf_read(dev, &b);
+    char what[128];
+    snprintf(what, sizeof what, "maxpool %s", name);
+    tu_check_close(what, all + ty.off, want, ny, 0, 0);
+    check_untouched(what, all, &b, ty.off, ny, 0, 0);
+    free(all);
+    dbuf_free(dev, &b);
+    free(x);
+    free(want);
+}
+
+static void test_maxpool(adn_device *dev, tu_rng *rng) {
+    run_maxpool(dev, rng, 3, 50, 38, 3, 2, 1, 26, 20, "3x3/2/1 50x38 -> 26x20 (window kept)");
+    run_maxpool(dev, rng, 2, 7, 6, 3, 2, 1, 4, 4, "3x3/2/1 7x6 -> 4x4");
+    run_maxpool(dev, rng, 4, 241, 429, 3, 2, 1, 121, 215, "3x3/2/1 241x429 (the stem)");
+    run_maxpool(dev, rng, 2, 8, 5, 3, 3, 1, 3, 2, "3x3/3/1 8x5 -> 3x2 (windows dropped)");
+    run_maxpool(dev, rng, 2, 4, 10, 2, 3, 1, 2, 4, "2x2/3/1 4x10 -> 2x4 (windows dropped)");
+    run_maxpool(dev, rng, 1, 1, 2, 3, 2, 1, 1, 2, "3x3/2/1 1x2 -> 1x2");
+}
+
+static void run_avgpool(adn_device *dev, tu_rng *rng, int c, int h, int w) {
+    size_t nx = (size_t)c * h * w;
+    float *x = random_floats(rng, nx, -1, 3), *want = malloc((size_t)c * sizeof(float));
+    ref_global_avgpool(x, c, h, w, want);
+    dbuf b = dbuf_new(dev, nx + (size_t)c + 8);
+    adn_tensor tx = dbuf_put(dev, &b, 1, c, h, w, x);
+    adn_tensor ty = dbuf_put(dev, &b, 1 + nx + 3, c, 1, 1, NULL);
+    CHECK_OK(adn_global_avgpool(dev, &tx, &ty));
+    float *all = dbuf_read(dev, &b);
+    char what[96];
+    snprintf(what, sizeof what, "global_avgpool %dx%dx%d", c, h, w);
+    tu_check_close(what, all + ty.off, want, (size_t)c, 1e-6, 1e-5);
+    check_untouched(what, all, &b, ty.off, (size_t)c, 0, 0);
+    free(all);
+    dbuf_free(dev, &b);
+    free(x);
+    free(want);
+}
+
+/* ---- resize, copy, flip ------------------------------------------------------------ */
+
+static void run_resize(adn_device *dev, tu_rng *rng, int c, int h, int w, int oh, int ow) {
+    size_t nx = (size_t)c * h * w, ny = (size_t)c * oh * ow;
+    float *x = random_floats(rng, nx, -1, 1), *want = malloc(ny * sizeof(float));
+    ref_resize_bilinear(x, c, h, w, oh, ow, want);
+    dbuf b = dbuf_new(dev, nx + ny + 9);
+    adn_tensor tx = dbuf_put(dev, &b, 4, c, h, w, x);
+    adn_tensor ty = dbuf_put(dev, &b, 4 + nx + 1, c, oh, ow, NULL);
+    CHECK_OK(adn_resize_bilinear(dev, &tx, &ty));
+    float *all = dbuf_read(dev, &b);
+    char what[96];
+    snprintf(what, sizeof what, "resize %dx%dx%d -> %dx%d", c, h, w, oh, ow);
+    /* the source coordinate is computed in float, as PyTorch does: ~1e-5 pixel at 857 wide */
+    int same = oh == h && ow == w;
+    tu_check_close(what, all + ty.off, want, ny, same ? 0 : 1e-4, 0);
+    check_untouched(what, all, &b, ty.off, ny, 0, 0);
+    free(all);
+    dbuf_free(dev, &b);
+    free(x);
+    free(want);
+}
+
+static void test_resize(adn_device *dev, tu_rng *rng) {
+    run_resize(dev, rng, 2, 7, 9, 20, 31); /* up */
+    run_resize(dev, rng, 2, 20, 31, 7, 9); /* down */
+    run_resize(dev, rng, 3, 7, 9, 7, 9);   /* same: exact */
+    run_resize(dev, rng, 2, 7, 9, 1, 1);   /* to one pixel: the top-left one */
+    run_resize(dev, rng, 5, 1, 1, 13, 10); /* from one pixel: broadcast (image pooling) */
+    run_resize(dev, rng, 1, 1, 1, 1, 1);
+    run_resize(dev, rng, 2, 5, 1, 9, 4);        /* one column wide */
+    run_resize(dev, rng, 1, 61, 108, 480, 854); /* logits to the annotation size */
+}
+
+static void test_copy_flip(adn_device *dev, tu_rng *rng) {
+    const int c = 3, h = 5, w = 7;
+    size_t n = (size_t)c * h * w;
+    float *x = random_floats(rng, n, -1, 1);
+    dbuf b = dbuf_new(dev, 2 * n + 10);
+    adn_tensor tx = dbuf_put(dev, &b, 3, c, h, w, x);
+    adn_tensor ty = dbuf_put(dev, &b, 3 + n + 2, (int)n, 1, 1, NULL); /* same count, other shape */
+    CHECK_OK(adn_copy(dev, &tx, &ty));
+    float *all = dbuf_read(dev, &b);
+    tu_check_close("copy 3x5x7 -> 105x1x1", all + ty.off, x, n, 0, 0);
+    check_untouched("copy", all, &b, ty.off, n, 0, 0);
+    free(all);
+    dbuf_free(dev, &b);
+    free(x);
+
+    const int shapes[][3] = {{3, 5, 7}, {2, 4, 8}, {4, 3, 1}, {1, 61, 108}};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        int fc = shapes[i][0], fh = shapes[i][1], fw = shapes[i][2];
+        size_t fn = (size_t)fc * fh * fw;
+        float *fx = random_floats(rng, fn, -1, 1), *want = malloc(fn * sizeof(float));
+        ref_flip_horizontal(fx, fc, fh, fw, want);
+        dbuf fb = dbuf_new(dev, 2 * fn + 6);
+        adn_tensor fx_t = dbuf_put(dev, &fb, 1, fc, fh, fw, fx);
+        adn_tensor fy_t = dbuf_put(dev, &fb, 1 + fn + 3, fc, fh, fw, NULL);
+        CHECK_OK(adn_flip_horizontal(dev, &fx_t, &fy_t));
+        float *fall = dbuf_read(dev, &fb);
+        char what[64];
+        snprintf(what, sizeof what, "flip %dx%dx%d", fc, fh, fw);
+        tu_check_close(what, fall + fy_t.off, want, fn, 0, 0);
+        check_untouched(what, fall, &fb, fy_t.off, fn, 0, 0);
+        free(fall);
+        dbuf_free(dev, &fb);
+        free(fx);
+        free(want);
+    }
+}
+
+/* ---- bad arguments ----------------------------------------------------------------- */
+
+/* Each bad call fails with a message naming the problem, and the buffer is left as it was. */
+static void test_bad_arguments(adn_device *dev) {
+    dbuf b = dbuf_new(dev, 4000);
+    adn_tensor x = {b.mem, 0, 3, 7, 9};       /* 189 floats */
+    adn_tensor y = {b.mem, 200, 5, 4, 5};     /* 100 floats: 3->5 3x3 s2 p1 output */
+    adn_tensor r_bad = {b.mem, 300, 5, 5, 4}; /* transposed shape */
+    adn_conv_weights cw = {{3, 5, 3, 3, 2, 1, 1}, b.mem, 1000, NULL, 0};
+    const adnet_status INV = ADNET_ERR_INVALID_ARGUMENT;
+    size_t S = 2000; /* scratch offset */
+
+    adn_conv_weights cw_c = cw;
+    cw_c.shape.cin = 4;
+    CHECK_FAILS(adn_conv(dev, &cw_c, &x, &y, NULL, ADN_ACT_NONE, b.mem, S, 1000), INV,
+                "takes 4 channels");
+    adn_tensor y_bad = y;
+    y_bad.w = 6;
+    CHECK_FAILS(adn_conv(dev, &cw, &x, &y_bad, NULL, ADN_ACT_NONE, b.mem, S, 1000), INV,
+                "y is 5x4x6, the conv 3->5 3x3 stride 2 pad 1 dilation 1 on 7x9 gives 5x4x5");
+    CHECK_FAILS(adn_conv(dev, &cw, &x, &y, &r_bad, ADN_ACT_NONE, b.mem, S, 1000), INV,
+                "residual is 5x5x4, expected 5x4x5");
+    CHECK_FAILS(adn_conv(dev, &cw, &x, &y, NULL, ADN_ACT_NONE, b.mem, S, 26), INV,
+                "needs at least 27 scratch floats");
+    CHECK_FAILS(adn_conv(dev, &cw, &x, &y, NULL, ADN_ACT_NONE, NULL, 0, 0), INV, "scratch");
+    adn_tensor y_over = y;
+    y_over.off = 150; /* overlaps x */
+    CHECK_FAILS(adn_conv(dev, &cw, &x, &y_over, NULL, ADN_ACT_NONE, b.mem, S, 1000), INV,
+                "overlap");
+    CHECK_FAILS(adn_conv(dev, &cw, &x, &y, NULL, ADN_ACT_NONE, b.mem, 250, 1000), INV,
+                "overlap"); /* scratch over y */
+    CHECK_FAILS(adn_conv(dev, &cw, &x, &y, NULL, (adn_activation)7, b.mem, S, 1000), INV,
+                "activation");
+    adn_tensor empty = x;
+    empty.h = 0;
+    CHECK_FAILS(adn_conv(dev, &cw, &empty, &y, NULL, ADN_ACT_NONE, b.mem, S, 1000), INV,
+                "empty shape");
+    CHECK_FAILS(adn_conv(dev, &cw, &x, NULL, NULL, ADN_ACT_NONE, b.mem, S, 1000), INV, "y is NULL");
+    adn_conv_weights cw_z = cw;
+    cw_z.shape.stride = 0;
+    CHECK_FAILS(adn_conv(dev, &cw_z, &x, &y, NULL, ADN_ACT_NONE, b.mem, S, 1000), INV,
+                "invalid convolution");
+    CHECK_FAILS(adn_bias_act(dev, &y, NULL, 0, &r_bad, ADN_ACT_RELU), INV, "residual is 5x5x4");
+    /* a weight that runs past the end of its buffer: CLBlast refuses, and the message names
+     * the convolution and CLBlast's status */
+    adn_conv_weights cw_pw = {{3, 5, 1, 1, 1, 0, 1}, b.mem, 3990, NULL, 0};
+    adn_tensor y_pw = {b.mem, 200, 5, 7, 9};
+    CHECK_FAILS(adn_conv(dev, &cw_pw, &x, &y_pw, NULL, ADN_ACT_NONE, NULL, 0, 0), ADNET_ERR_BLAS,
+                "CLBlastSgemm for conv 3->5 1x1 stride 1 pad 0 dilation 1 on 7x9 (M=5 N=63 K=3");
+    CHECK(tu_contains(adnet_last_error(), "CLBlastInsufficientMemoryA (-1011)"));
+
+    adn_tensor p_bad = {b.mem, 200, 3, 4, 4};
+    CHECK_FAILS(adn_maxpool(dev, &x, &p_bad, 3, 2, 1), INV, "y is 3x4x4, expected 3x4x5");
+    adn_tensor p_ok = {b.mem, 200, 3, 4, 5};
+    CHECK_FAILS(adn_maxpool(dev, &x, &p_ok, 3, 2, 2), INV, "at most half");
+    adn_tensor g_bad = {b.mem, 200, 2, 1, 1};
+    CHECK_FAILS(adn_global_avgpool(dev, &x, &g_bad), INV, "y is 2x1x1, expected 3x1x1");
+    adn_tensor rz_bad = {b.mem, 200, 2, 9, 9};
+    CHECK_FAILS(adn_resize_bilinear(dev, &x, &rz_bad), INV, "channels must match");
+    adn_tensor cp_bad = {b.mem, 200, 3, 7, 8};
+    CHECK_FAILS(adn_copy(dev, &x, &cp_bad), INV, "168 elements");
+    CHECK_FAILS(adn_flip_horizontal(dev, &x, &cp_bad), INV, "y is 3x7x8, expected 3x7x9");
+    adn_tensor fl_over = {b.mem, 100, 3, 7, 9};
+    CHECK_FAILS(adn_flip_horizontal(dev, &x, &fl_over), INV, "overlap");
+
+    CHECK_OK(adn_finish(dev));
+    float *all = dbuf_read(dev, &b);
+    check_untouched("after the failed calls", all, &b, 0, 0, 0, 0);
+    free(all);
+    dbuf_free(dev, &b);
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int main(void) {
+    adn_device *devs[8];
+    int n = tu_open_devices(devs, 8);
+    test_conv_scratch_sizes();
+    test_pool_out_dim();
+    for (int d = 0; d < n; d++) {
+        adn_device *dev = devs[d];
+        double t0 = now_s();
+        tu_rng rng = tu_rng_seed(42 + (uint64_t)d);
+        printf("device %s:\n", dev->entry.info.name);
+        for (size_t i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i++)
+            run_conv_case(dev, &conv_cases[i], &rng);
+        test_bias_act(dev, &rng);
+        test_maxpool(dev, &rng);
+        run_avgpool(dev, &rng, 5, 13, 10);
+        run_avgpool(dev, &rng, 3, 1, 1);
+        run_avgpool(dev, &rng, 64, 61, 108);
+        test_resize(dev, &rng);
+        test_copy_flip(dev, &rng);
+        test_bad_arguments(dev);
+        printf("  (%.2f s on this device)\n", now_s() - t0);
+    }
+    tu_close_devices(devs, n);
+    return tu_finish("test_ops");
+}
