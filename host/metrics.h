@@ -40,16 +40,15 @@ double adn_region_similarity(const uint8_t *pred, const uint8_t *gt, size_t n);
 /* Scratch memory for contour accuracy, reused across frames (grown when a frame is larger).
  * Zero-initialise it; release it with adn_contour_scratch_release. */
 typedef struct adn_contour_scratch {
-    uint8_t *bmap_pred, *bmap_gt;
-    uint16_t *vdist_pred, *vdist_gt; /* vertical distance to the nearest boundary, capped */
-    size_t capacity;                 /* pixels */
+    uint64_t *words; /* bit planes, one bit per pixel */
+    size_t capacity; /* words */
 } adn_contour_scratch;
 
 void adn_contour_scratch_release(adn_contour_scratch *s);
 
 /* F with its precision and recall (any of f, precision, recall may be NULL). Exact: a pixel is
- * within the tolerance r of a boundary when its squared Euclidean distance to the nearest
- * boundary pixel is <= r^2, as a dilation with skimage's disk(r) decides it. */
+ * within the tolerance r of a boundary when some boundary pixel lies at squared Euclidean
+ * distance <= r^2, as the benchmark's dilation with skimage's disk(r) decides it. */
 adnet_status adn_contour_accuracy(adn_contour_scratch *s, const uint8_t *pred, const uint8_t *gt,
                                   int h, int w, double *f, double *precision, double *recall);
 
@@ -99,9 +98,12 @@ typedef struct adn_sequence_metrics {
     adn_frame_metrics *frames; /* all n_frames; the first and last are scored, not counted */
     adn_measure_stats j, f;    /* over frames 1 .. n_frames - 2 */
     double released_iou;       /* the released script's video score: J summed frame by frame
-                                  over frames 1 .. n_frames - 2, divided by their count */
+                                  over frames 1 .. n_frames - 2, divided by their count (the
+                                  script sums float32 values on the GPU: its printout differs
+                                  in about the 7th digit) */
     int has_saliency;
-    double mae, fmax;               /* over the pixels of frames 1 .. n_frames - 2 */
+    double mae, fmax;               /* over the pixels of frames 1 .. n_frames - 2 (the
+                                       released script uses the float sigmoid, not 8 bits) */
     adn_saliency_histogram *counts; /* those pixels' histogram (NULL without heat maps) */
 } adn_sequence_metrics;
 

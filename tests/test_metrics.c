@@ -163,6 +163,8 @@ static void check_against_reference(const char *dir, const cJSON *ref, int with_
         CHECK(cJSON_GetArraySize(frames) == n);
         CHECK(json_num(sj, "n_frames") == n);
         CHECK_OK(adn_metrics_begin_sequence(m, name));
+        uint8_t *bmap = malloc(plane);
+        CHECK(bmap != NULL);
         for (int k = 0; k < n; k++) {
             adn_frame_metrics fm;
             CHECK_OK(adn_metrics_add_frame(m, d.pred.data + k * plane, d.gt.data + k * plane,
@@ -174,8 +176,15 @@ static void check_against_reference(const char *dir, const cJSON *ref, int with_
             expect_close(name, "F precision", k, fm.precision, json_num(fj, "precision"), 1e-9);
             expect_close(name, "F recall", k, fm.recall, json_num(fj, "recall"), 1e-9);
             CHECK(adn_boundary_tolerance(h, w) == (int)json_num(fj, "tolerance"));
+            if (bmap) {
+                CHECK(adn_boundary_map(d.pred.data + k * plane, h, w, bmap) ==
+                      (size_t)json_num(fj, "boundary_pred"));
+                CHECK(adn_boundary_map(d.gt.data + k * plane, h, w, bmap) ==
+                      (size_t)json_num(fj, "boundary_gt"));
+            }
             n_frames++;
         }
+        free(bmap);
         CHECK_OK(adn_metrics_end_sequence(m));
         const adn_sequence_metrics *s = adn_metrics_sequence(m, n_seq);
         CHECK(s && strcmp(s->name, name) == 0 && s->n_frames == n);

@@ -55,8 +55,9 @@ def tolerance(shape):
 
 
 def contour_accuracy(pred, gt):
-    """F with precision and recall: boundary pixels of one map within a disk of radius
-    ceil(0.008 x diagonal) of the other's boundary (binary dilation with disk(r))."""
+    """F, precision, recall, the tolerance and both boundaries' pixel counts: boundary pixels
+    of one map within a disk of radius ceil(0.008 x diagonal) of the other's boundary
+    (binary dilation with disk(r))."""
     r = tolerance(pred.shape)
     bp = boundary_map(pred)
     bg = boundary_map(gt)
@@ -77,7 +78,7 @@ def contour_accuracy(pred, gt):
         f = 0.0
     else:
         f = 2 * precision * recall / (precision + recall)
-    return float(f), float(precision), float(recall), int(r)
+    return float(f), float(precision), float(recall), int(r), n_p, n_g
 
 
 def released_iou(pred, gt):
@@ -154,9 +155,10 @@ def evaluate(data_dir):
         n = pred.shape[0]
         frames = []
         for k in range(n):
-            f, p, r, tol = contour_accuracy(pred[k], gt[k])
+            f, p, r, tol, n_p, n_g = contour_accuracy(pred[k], gt[k])
             frames.append({"J": region_similarity(pred[k], gt[k]), "F": f, "precision": p,
-                           "recall": r, "tolerance": tol})
+                           "recall": r, "tolerance": tol, "boundary_pred": n_p,
+                           "boundary_gt": n_g})
         kept = frames[1:-1]
         ious = [released_iou(pred[k], gt[k]) for k in range(1, n - 1)]
         seq = {

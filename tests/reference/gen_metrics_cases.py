@@ -8,8 +8,9 @@ and reference.json from davis_metrics_ref.py. The sequences cover the corner cas
 measures: empty prediction, empty annotation, both empty, full masks, one-pixel objects,
 objects touching the border, pixels at distances just inside and just outside the boundary
 tolerance, odd sizes (1x1, 1xN, Nx1, 7x5, 33x65, 75x100 where the tolerance is exactly 1,
-480x854), mask values other than 0/1, and sequence lengths 3 to 12, 50 and 300 (every
-length modulo 4 for the decay bins, and NumPy's pairwise sums beyond 128 values).
+widths 64, 127 and 192 around the C code's 64-pixel words, 480x854), mask values other
+than 0/1, and sequence lengths 3 to 12, 50 and 300 (every length modulo 4 for the decay
+bins, and NumPy's pairwise sums beyond 128 values).
 Deterministic: fixed seeds.
 """
 import os
@@ -145,6 +146,13 @@ def cases():
     # a size where 0.008 x diagonal is 1 (125 x 0.008): the tolerance must come out as 1
     g = blobs(rng, 75, 100, 4, 0.4, drift=(1, 1))
     add("tol_75x100", perturb(rng, np.roll(g, 1, axis=2), 0.002), g)
+
+    # widths at and around 64-pixel words (the C code packs 64 pixels per word)
+    add("words_64x64", rng.random((4, 64, 64)) < 0.5, blobs(rng, 64, 64, 4, 0.5))
+    g = blobs(rng, 128, 192, 5, 0.4, drift=(2, 3))
+    add("words_128x192", perturb(rng, np.roll(g, (1, 2), axis=(1, 2)), 0.01), g)
+    g = blobs(rng, 40, 127, 4, 0.4)
+    add("words_40x127", perturb(rng, np.roll(g, 2, axis=2), 0.01), g)
 
     # 50 frames of moving blobs
     g = blobs(rng, 33, 65, 50, 0.35, drift=(0.3, 0.7))
