@@ -351,6 +351,15 @@ const adn_st_tensor *adn_st_find(const adn_safetensors *st, const char *name) {
     return hit ? *hit : NULL;
 }
 
+int adn_st_metadata_count(const adn_safetensors *st) {
+    return st->n_meta;
+}
+
+void adn_st_metadata_at(const adn_safetensors *st, int i, const char **key, const char **value) {
+    *key = st->meta[i].key;
+    *value = st->meta[i].value;
+}
+
 const char *adn_st_metadata(const adn_safetensors *st, const char *key) {
     for (int i = 0; i < st->n_meta; i++)
         if (!strcmp(st->meta[i].key, key)) return st->meta[i].value;

@@ -52,6 +52,9 @@ const adn_st_tensor *adn_st_find(const adn_safetensors *st, const char *name);
 
 /* A value of "__metadata__" (NULL when absent). */
 const char *adn_st_metadata(const adn_safetensors *st, const char *key);
+/* The entries of "__metadata__" in the order of the header. */
+int adn_st_metadata_count(const adn_safetensors *st);
+void adn_st_metadata_at(const adn_safetensors *st, int i, const char **key, const char **value);
 
 /* Converts tensor t (of this file) to float32: F32 as is, F16 exactly (subnormals, infinities
  * and NaN included), BF16 by widening. Writes t->numel floats. Another dtype is

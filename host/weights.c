@@ -44,7 +44,7 @@ static int ends_with(const char *s, const char *suffix) {
 
 /* Tensors a checkpoint carries that inference never reads: the deep-supervision branch and
  * BatchNorm's step counter. */
-static int ignored(const char *key) {
+int adn_weights_ignored_name(const char *key) {
     return starts_with(key, "dsn.") || !strcmp(key, "num_batches_tracked") ||
            ends_with(key, ".num_batches_tracked");
 }
@@ -89,7 +89,7 @@ adnet_status adn_weights_open(const char *path, adn_weights **out) {
     for (int i = 0; i < n; i++) {
         const adn_st_tensor *t = adn_st_tensor_at(w->st, i);
         const char *key = starts_with(t->name, DP_PREFIX) ? t->name + strlen(DP_PREFIX) : t->name;
-        if (ignored(key)) continue;
+        if (adn_weights_ignored_name(key)) continue;
         w->entries[w->n_entries++] = (wt_entry){key, t};
     }
     qsort(w->entries, (size_t)w->n_entries, sizeof *w->entries, cmp_entry_stable);

@@ -24,6 +24,10 @@ adnet_status adn_weights_synthetic(const adn_arch *arch, uint64_t seed, adn_weig
 
 void adn_weights_close(adn_weights *w);
 
+/* Whether a tensor name (without "module.") is one that inference never reads and every
+ * loader skips: the deep-supervision branch dsn.* and BatchNorm's num_batches_tracked. */
+int adn_weights_ignored_name(const char *name);
+
 /* The path given to adn_weights_open ("(synthetic)" for synthetic weights). */
 const char *adn_weights_path(const adn_weights *w);
 

@@ -10,58 +10,55 @@
 
 #include "fsutil.h"
 #include "metrics.h"
+#include "npy.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <string.h>
 #include <time.h>
 
-/* ---- A minimal .npy reader: C-order uint8 arrays of rank 3 -------------------------------- */
+/* ---- The cases' arrays: 8-bit values stored as float32 .npy (frames x h x w) ------------- */
 
 typedef struct npy_u8 {
-    unsigned char *file; /* the whole file; data points into it */
-    const uint8_t *data;
+    uint8_t *data;
     int shape[3];
 } npy_u8;
 
-/* Reads a uint8 array of shape (n, h, w); returns 0 on success, prints why not otherwise. */
+/* Reads an array of shape (n, h, w) and converts it to 8 bits; returns 0 on success, prints
+ * why not otherwise. */
 static int npy_load_u8(const char *path, npy_u8 *out) {
     memset(out, 0, sizeof *out);
-    size_t size;
-    if (adn_read_file(path, &out->file, &size) != ADNET_OK) {
+    float *v;
+    int ndim;
+    size_t shape[ADN_NPY_MAX_DIMS];
+    if (adn_npy_read_f32(path, &v, &ndim, shape) != ADNET_OK) {
         fprintf(stderr, "%s\n", adnet_last_error());
         return -1;
     }
-    const unsigned char *b = out->file;
-    if (size < 10 || memcmp(b, "\x93NUMPY", 6) != 0) goto bad;
-    size_t header_len, offset;
-    if (b[6] == 1) {
-        header_len = (size_t)b[8] | (size_t)b[9] << 8;
-        offset = 10;
-    } else {
-        if (size < 12) goto bad;
-        header_len = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
-        offset = 12;
+    if (ndim != 3 || shape[0] > 100000 || shape[1] > 100000 || shape[2] > 100000) {
+        fprintf(stderr, "%s: expected an array of rank 3 (frames x h x w)\n", path);
+        free(v);
+        return -1;
     }
-    if (offset + header_len > size) goto bad;
-    char header[1024];
-    if (header_len >= sizeof header) goto bad;
-    memcpy(header, b + offset, header_len);
-    header[header_len] = '\0';
-    if (!strstr(header, "'descr': '|u1'") || !strstr(header, "'fortran_order': False")) goto bad;
-    const char *shape = strstr(header, "'shape': (");
-    if (!shape ||
-        sscanf(shape, "'shape': (%d, %d, %d)", &out->shape[0], &out->shape[1], &out->shape[2]) != 3)
-        goto bad;
-    size_t n = (size_t)out->shape[0] * out->shape[1] * out->shape[2];
-    if (offset + header_len + n != size) goto bad;
-    out->data = b + offset + header_len;
+    size_t n = shape[0] * shape[1] * shape[2];
+    out->data = malloc(n ? n : 1);
+    if (!out->data) {
+        free(v);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!(v[i] >= 0.0f && v[i] <= 255.0f && v[i] == (float)(int)v[i])) {
+            fprintf(stderr, "%s: value %g at %zu is not an 8-bit integer\n", path, v[i], i);
+            free(v);
+            free(out->data);
+            out->data = NULL;
+            return -1;
+        }
+        out->data[i] = (uint8_t)v[i];
+    }
+    free(v);
+    for (int d = 0; d < 3; d++) out->shape[d] = (int)shape[d];
     return 0;
-bad:
-    fprintf(stderr, "%s: not a C-order uint8 .npy array of rank 3\n", path);
-    free(out->file);
-    out->file = NULL;
-    return -1;
 }
 
 /* ---- comparisons ------------------------------------------------------------------------- */
@@ -133,9 +130,9 @@ static int load_sequence(const char *dir, const char *name, sequence_data *s) {
 }
 
 static void free_sequence(sequence_data *s) {
-    free(s->pred.file);
-    free(s->gt.file);
-    free(s->heat.file);
+    free(s->pred.data);
+    free(s->gt.data);
+    free(s->heat.data);
 }
 
 /* Scores every sequence of the reference (with heat maps or without) and compares. */
@@ -378,7 +375,7 @@ static void print_speed(const char *dir) {
     snprintf(path, sizeof path, "%s/blobs_480x854.gt.npy", dir);
     if (npy_load_u8(path, &gt)) {
         tu_failures++;
-        free(pred.file);
+        free(pred.data);
         return;
     }
     int h = pred.shape[1], w = pred.shape[2];
@@ -395,8 +392,8 @@ static void print_speed(const char *dir) {
     printf("speed: F of one %d x %d frame pair %.2f ms (F = %.4f), J %.3f ms (J = %.4f)\n", h, w,
            (t1 - t0) / reps, f, (t2 - t1) / reps, j);
     adn_contour_scratch_release(&cs);
-    free(pred.file);
-    free(gt.file);
+    free(pred.data);
+    free(gt.data);
 }
 
 int main(int argc, char **argv) {

@@ -3,12 +3,18 @@
 restated the plain, slow way with NumPy and scikit-image, independent of the C code.
 
 Usage: davis_metrics_ref.py DATA_DIR OUT_JSON
+       davis_metrics_ref.py --davis ROOT --results DIR --videos A,B,... [--heatmaps DIR]
+                            [--threshold T] OUT_JSON
 
 DATA_DIR holds sequences.txt (one sequence name per line, in evaluation order) and, for each
-name, <name>.pred.npy and <name>.gt.npy (uint8, frames x h x w; non-zero is foreground) and
-optionally <name>.heat.npy (uint8 heat maps, sigmoid x 255). OUT_JSON gets per-frame J and F
-(with F's precision and recall), per-sequence statistics and the dataset's figures. NaN
-(undefined) values are written as null.
+name, <name>.pred.npy and <name>.gt.npy (frames x h x w, float32 holding the 8-bit values;
+non-zero is foreground) and optionally <name>.heat.npy (heat maps, sigmoid x 255).
+The second form reads a DAVIS folder of PNGs the way the DAVIS tools do (PIL): annotations
+ROOT/Annotations/480p/<video>/<frame>.png, result masks DIR/<video>/<frame>.png (object:
+value > T; a missing result is an empty mask), heat maps likewise (a missing one is zero).
+OUT_JSON gets per-frame J and F (with F's precision and recall), per-sequence statistics and
+the dataset's figures (and, for PNGs, the names of the missing files). NaN (undefined) values
+are written as null.
 """
 import json
 import math
@@ -135,26 +141,53 @@ def saliency(heat, gt):
     return mae, float(best)
 
 
-# ---- driver ---------------------------------------------------------------------------------
+# ---- sequences ---------------------------------------------------------------------------------
 
 def nan_to_none(v):
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
 
 
-def evaluate(data_dir):
+def load_u8(path):
+    """A .npy array of 8-bit values stored as float32 (adnet's .npy reader reads float32)."""
+    a = np.load(path)
+    assert a.dtype == np.float32, path
+    u = a.astype(np.uint8)
+    assert np.array_equal(u, a), path + ": values are not 8-bit integers"
+    return u
+
+
+def load_npy_sequences(data_dir):
+    """The sequences of a directory written by gen_metrics_cases.py: sequences.txt and
+    <name>.{pred,gt,heat}.npy (frames x h x w; non-zero is foreground)."""
     with open(os.path.join(data_dir, "sequences.txt")) as fp:
         names = [line.strip() for line in fp if line.strip()]
     seqs = []
-    all_heat, all_gt = [], []
     for name in names:
-        pred = np.load(os.path.join(data_dir, name + ".pred.npy"))
-        gt = np.load(os.path.join(data_dir, name + ".gt.npy"))
+        pred = load_u8(os.path.join(data_dir, name + ".pred.npy"))
+        gt = load_u8(os.path.join(data_dir, name + ".gt.npy"))
         heat_path = os.path.join(data_dir, name + ".heat.npy")
-        heat = np.load(heat_path) if os.path.exists(heat_path) else None
+        heat = load_u8(heat_path) if os.path.exists(heat_path) else None
         assert pred.shape == gt.shape and pred.dtype == np.uint8 and gt.dtype == np.uint8
-        n = pred.shape[0]
+        seqs.append({"name": name, "pred": list(pred), "gt": list(gt),
+                     "heat": None if heat is None else list(heat)})
+    return seqs
+
+
+def evaluate(data_dir):
+    return score_sequences(load_npy_sequences(data_dir))
+
+
+def score_sequences(sequences):
+    """Scores sequences given as dicts: name, pred and gt (lists of h x w uint8 frames,
+    non-zero is foreground), heat (a list of uint8 heat maps, or None)."""
+    seqs = []
+    all_heat, all_gt = [], []
+    for sq in sequences:
+        name, pred, gt, heat = sq["name"], sq["pred"], sq["gt"], sq["heat"]
+        n = len(pred)
         frames = []
         for k in range(n):
+            assert pred[k].shape == gt[k].shape
             f, p, r, tol, n_p, n_g = contour_accuracy(pred[k], gt[k])
             frames.append({"J": region_similarity(pred[k], gt[k]), "F": f, "precision": p,
                            "recall": r, "tolerance": tol, "boundary_pred": n_p,
@@ -164,18 +197,23 @@ def evaluate(data_dir):
         seq = {
             "name": name,
             "n_frames": n,
-            "height": int(pred.shape[1]),
-            "width": int(pred.shape[2]),
+            "height": int(gt[0].shape[0]),
+            "width": int(gt[0].shape[1]),
             "frames": frames,
             "J": statistics([fr["J"] for fr in kept]),
             "F": statistics([fr["F"] for fr in kept]),
             "released_iou": sum(ious) / len(ious),
         }
         if heat is not None:
-            mae, fmax = saliency(heat[1:-1], gt[1:-1])
+            h_kept = np.concatenate([h.ravel() for h in heat[1:-1]])
+            g_kept = np.concatenate([g.ravel() for g in gt[1:-1]])
+            mae, fmax = saliency(h_kept, g_kept)
             seq["saliency"] = {"mae": mae, "fmax": fmax}
-            all_heat.append(heat[1:-1].ravel())
-            all_gt.append(gt[1:-1].ravel())
+            all_heat.append(h_kept)
+            all_gt.append(g_kept)
+        for key in ("missing_frames", "missing_heatmaps"):
+            if key in sq:
+                seq[key] = sq[key]
         seqs.append(seq)
 
     dataset = {"n_sequences": len(seqs)}
@@ -191,6 +229,56 @@ def evaluate(data_dir):
     return {"sequences": seqs, "dataset": dataset}
 
 
+# ---- a DAVIS folder of PNGs -------------------------------------------------------------------
+
+def read_png(path):
+    """A mask or heat map as the DAVIS tools read it (PIL): palette images give their indices,
+    greyscale images their levels (1-bit images as 0/255, as libpng and OpenCV expand them)."""
+    from PIL import Image  # only this mode needs PIL
+    with Image.open(path) as img:
+        if img.mode == "1":
+            img = img.convert("L")
+        if img.mode not in ("P", "L"):
+            raise ValueError("%s: PNG mode %s is neither palette nor greyscale" % (path, img.mode))
+        return np.array(img, dtype=np.uint8)
+
+
+def load_davis_sequences(root, results, videos, heatmaps=None, threshold=0):
+    """Each video's annotated frames (ROOT/Annotations/480p/<video>/*.png, in name order), the
+    result masks RESULTS/<video>/<frame>.png (object: value > threshold; a missing file is an
+    empty mask) and, with heatmaps, HEATMAPS/<video>/<frame>.png (a missing one is all zero).
+    The names of missing files are recorded."""
+    seqs = []
+    for video in videos:
+        ann_dir = os.path.join(root, "Annotations", "480p", video)
+        frames = sorted(f[:-4] for f in os.listdir(ann_dir) if f.endswith(".png"))
+        sq = {"name": video, "pred": [], "gt": [], "heat": [] if heatmaps else None,
+              "missing_frames": []}
+        if heatmaps:
+            sq["missing_heatmaps"] = []
+        for frame in frames:
+            gt = read_png(os.path.join(ann_dir, frame + ".png"))
+            path = os.path.join(results, video, frame + ".png")
+            if os.path.exists(path):
+                pred = (read_png(path) > threshold).astype(np.uint8)
+            else:
+                pred = np.zeros_like(gt)
+                sq["missing_frames"].append(frame)
+            sq["gt"].append(gt)
+            sq["pred"].append(pred)
+            if heatmaps:
+                path = os.path.join(heatmaps, video, frame + ".png")
+                if os.path.exists(path):
+                    sq["heat"].append(read_png(path))
+                else:
+                    sq["heat"].append(np.zeros_like(gt))
+                    sq["missing_heatmaps"].append(frame)
+        seqs.append(sq)
+    return seqs
+
+
+# ---- driver ---------------------------------------------------------------------------------
+
 def clean(obj):
     if isinstance(obj, dict):
         return {k: clean(v) for k, v in obj.items()}
@@ -199,15 +287,34 @@ def clean(obj):
     return nan_to_none(obj)
 
 
-def main(argv):
-    if len(argv) != 2:
-        sys.stderr.write("usage: davis_metrics_ref.py DATA_DIR OUT_JSON\n")
-        return 2
-    result = clean(evaluate(argv[0]))
-    tmp = argv[1] + ".tmp"
+def write_json(result, path):
+    tmp = path + ".tmp"
     with open(tmp, "w") as fp:
-        json.dump(result, fp, allow_nan=False)
-    os.replace(tmp, argv[1])
+        json.dump(clean(result), fp, allow_nan=False)
+    os.replace(tmp, path)
+
+
+def main(argv):
+    if len(argv) >= 1 and argv[0] == "--davis":
+        import argparse
+        ap = argparse.ArgumentParser(prog="davis_metrics_ref.py --davis")
+        ap.add_argument("--davis", required=True, help="ROOT with Annotations/480p")
+        ap.add_argument("--results", required=True)
+        ap.add_argument("--videos", required=True, help="names separated by commas")
+        ap.add_argument("--heatmaps")
+        ap.add_argument("--threshold", type=int, default=0)
+        ap.add_argument("out_json")
+        a = ap.parse_args(argv)
+        seqs = load_davis_sequences(a.davis, a.results, a.videos.split(","), a.heatmaps,
+                                    a.threshold)
+        write_json(score_sequences(seqs), a.out_json)
+        return 0
+    if len(argv) != 2:
+        sys.stderr.write("usage: davis_metrics_ref.py DATA_DIR OUT_JSON\n"
+                         "       davis_metrics_ref.py --davis ROOT --results DIR --videos A,B "
+                         "[--heatmaps DIR] [--threshold T] OUT_JSON\n")
+        return 2
+    write_json(evaluate(argv[0]), argv[1])
     return 0
 
 

@@ -3,7 +3,8 @@
 
 Usage: gen_metrics_cases.py OUT_DIR
 
-OUT_DIR gets sequences.txt, <name>.{pred,gt,heat}.npy per sequence (uint8, frames x h x w)
+OUT_DIR gets sequences.txt, <name>.{pred,gt,heat}.npy per sequence (frames x h x w, the
+8-bit values stored as float32, the dtype adnet's .npy reader reads)
 and reference.json from davis_metrics_ref.py. The sequences cover the corner cases of the
 measures: empty prediction, empty annotation, both empty, full masks, one-pixel objects,
 objects touching the border, pixels at distances just inside and just outside the boundary
@@ -193,9 +194,9 @@ def main(argv):
     rng = np.random.default_rng(7)
     names = []
     for name, pred, gt in cases():
-        np.save(os.path.join(out_dir, name + ".pred.npy"), pred)
-        np.save(os.path.join(out_dir, name + ".gt.npy"), gt)
-        np.save(os.path.join(out_dir, name + ".heat.npy"), heat_for(rng, gt))
+        np.save(os.path.join(out_dir, name + ".pred.npy"), pred.astype(np.float32))
+        np.save(os.path.join(out_dir, name + ".gt.npy"), gt.astype(np.float32))
+        np.save(os.path.join(out_dir, name + ".heat.npy"), heat_for(rng, gt).astype(np.float32))
         names.append(name)
     with open(os.path.join(out_dir, "sequences.txt"), "w") as fp:
         fp.write("\n".join(names) + "\n")
