@@ -1,7 +1,8 @@
 /* Weights: a source of named float32 tensors for the architecture, either a safetensors
  * file (memory-mapped, bounds-checked, F32/F16/BF16) or synthetic random values of the right
  * shapes (benchmarks and the demo, where speed does not depend on the values). Names are the
- * released state_dict's; a "module." prefix (DataParallel) is accepted and dsn.* ignored. */
+ * released state_dict's; a "module." prefix (DataParallel) is accepted and [features.]dsn.*
+ * ignored. */
 #ifndef ADN_WEIGHTS_H
 #define ADN_WEIGHTS_H
 
@@ -25,7 +26,8 @@ adnet_status adn_weights_synthetic(const adn_arch *arch, uint64_t seed, adn_weig
 void adn_weights_close(adn_weights *w);
 
 /* Whether a tensor name (without "module.") is one that inference never reads and every
- * loader skips: the deep-supervision branch dsn.* and BatchNorm's num_batches_tracked. */
+ * loader skips: the deep-supervision branch (dsn.*, features.dsn.* in the models built on the
+ * backbone) and BatchNorm's num_batches_tracked. */
 int adn_weights_ignored_name(const char *name);
 
 /* The path given to adn_weights_open ("(synthetic)" for synthetic weights). */

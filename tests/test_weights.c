@@ -100,6 +100,7 @@ static void test_values(void) {
     tu_st_add_f32(&w, "module.m.weight", 1, s2, m);
     tu_st_add_f32(&w, "dsn.0.weight", 1, s2, m);
     tu_st_add_f32(&w, "module.dsn.1.bias", 1, s2, m);
+    tu_st_add_f32(&w, "module.features.dsn.3.weight", 1, s2, m); /* the models' backbone's */
     tu_st_add(&w, "bn1.num_batches_tracked", "I64", 0, NULL, i64, 8);
     tu_st_add(&w, "counts", "I64", 1, s1, i64, 8);
     tu_st_add(&w, "mystery", "Q7", 1, s2, m, 3); /* unknown dtype: size cannot be checked */
@@ -136,6 +137,7 @@ static void test_values(void) {
     /* ignored tensors are not there */
     CHECK(!adn_weights_shape(wt, "dsn.0.weight", &nd, shp));
     CHECK(!adn_weights_shape(wt, "dsn.1.bias", &nd, shp));
+    CHECK(!adn_weights_shape(wt, "features.dsn.3.weight", &nd, shp));
     CHECK(!adn_weights_shape(wt, "bn1.num_batches_tracked", &nd, shp));
     CHECK_FAILS(adn_weights_read(wt, "dsn.0.weight", 1, s2, got), ADNET_ERR_WEIGHTS,
                 "tensor 'dsn.0.weight' is missing");
