@@ -100,13 +100,16 @@ def main():
     write_with_header(weights, bad, h)
     run_case("missing tensor", bad, frames, ["bad.safetensors", name, "missing"])
 
+    # a transposed 1x1 convolution: the same byte size, the wrong shape
+    name = "features.layer1.0.conv1.weight"
     h = json.loads(json.dumps(header))
     shape = h[name]["shape"]
+    assert shape[0] != shape[1]
     h[name]["shape"] = [shape[1], shape[0], shape[2], shape[3]]
     write_with_header(weights, bad, h)
     run_case("wrong shape", bad, frames,
-             ["bad.safetensors", name, "[%d, %d, 3, 3]" % (shape[1], shape[0]),
-              "[%d, %d, 3, 3]" % (shape[0], shape[1])])
+             ["bad.safetensors", name, "[%d, %d, 1, 1]" % (shape[1], shape[0]),
+              "[%d, %d, 1, 1]" % (shape[0], shape[1])])
     os.remove(bad)
 
     # a corrupt JPEG as the anchor, then in the middle of the video: the frames before it keep
