@@ -1,0 +1,263 @@
+/* The anchor-diffusion attention: attend(Q, KV)[:, i] = sum_j softmax_j(Q[:, i] . KV[:, j] /
+ * sqrt(E)) KV[:, j] for Q = X0 (anchor branch) and Q = Xt (intra-frame branch), KV = Xt.
+ * Tensors are E x M, channels first: element (e, i) at off + e * M + i.
+ *
+ * The softmax is computed online in the manner of FlashAttention: keys are visited in tiles,
+ * and each query row keeps a running maximum m, a running sum l and an accumulator rescaled
+ * by exp(m_old - m_new) whenever the maximum grows. No M x M matrix exists anywhere. Scores
+ * are kept in base 2 (the host folds log2(e) into the scale) so that exp2 does the work.
+ *
+ * The host (host/attention.c) mirrors the ATTN_ constants, while every tile size is a run-time
+ * argument chosen from the device's local memory and work-group limits.
+ *
+ * Written for both kinds of device. On a GPU a work-item is a thread and the work-group's
+ * tiles live in on-chip local memory. On a CPU (PoCL) a work-group runs as loops over its
+ * work-items between barriers, and a work-item's float8 arithmetic becomes SIMD code. Both
+ * heavy loops have the same shape, one vector load and four broadcast multiply-adds per step,
+ * and three habits keep them fast on a CPU: the per-work-item blocks are named variables, not
+ * private arrays indexed in loops (those stay in memory, one copy per work-item); pointers are
+ * formed once outside the loops; and the loops are entered under a condition on the local id
+ * (tid < nthreads, always true), which keeps PoCL from cutting every iteration into its own
+ * loop over the work-items (its implicit loop barriers), so the accumulators stay in
+ * registers. */
+
+/* Query rows per work-item: one float8. */
+#define ATTN_VEC 8
+/* Key columns per work-item in the scores, channels per work-item in the accumulation
+ * (spelled out as s0..s3 and acc0..acc3). */
+#define ATTN_COLS 4
+
+/* One work-group computes bq query positions for each of nb branches (nb = 1 or 2): its
+ * rows = nb * bq = 8 nrb query rows share every key/value tile of Xt, so the anchor and the
+ * intra-frame branch read Xt from global memory once between them.
+ *
+ * Local size (nrb, ng). Work-item (rb, g) owns the 8 rows 8 rb .. 8 rb + 7 and
+ * - in the scores, the keys g + c ng of the tile (c < 4; so bk <= 4 ng);
+ * - in the accumulation, the channels g + c ng (c < 4; so E <= 4 ng).
+ * Per key tile of bk positions:
+ *   1. the tile Xt[:, j0 : j0 + bk] is copied to local memory (ks, E x ldk, ldk = bk + 1: the
+ *      odd row length spreads the channel rows over memory banks);
+ *   2. each work-item computes its 8 x 4 scores (ss, bk x rows, rows contiguous) and their
+ *      partial row maxima (pmax, ng x rows);
+ *   3. one work-item per row folds the partial maxima into the running maximum m (rowm) and
+ *      sets alpha = exp2(m_old - m_new);
+ *   4. each work-item turns its scores into weights P = exp2(S - m) in place;
+ *   5. each work-item sums the tile's P V for its rows and channels apart, then adds it to its
+ *      accumulators rescaled by alpha: a peaked softmax adds thousands of tiny weights to one
+ *      large one, and added one by one to the running sum in float they would round away.
+ *      The row sums l follow the same path (every work-item of a row block keeps a copy).
+ * Keys past the end of Xt get the score -inf (weight 0) and zero values; key j0 is always
+ * valid, so every new maximum is finite (and alpha = exp2(-inf) = 0 on the first tile).
+ * Query rows past the end of their frame compute on zeros and are not written.
+ *
+ * Local memory (floats): qs E x rows, ks E x (bk + 1), ss bk x rows, pmax ng x rows, rowm
+ * rows, alpha rows. */
+__kernel void attention_tiled(__global const float *x0, uint x0_off, uint m0,
+                              __global const float *xt, uint xt_off, uint mt, __global float *out0,
+                              uint out0_off, __global float *out1, uint out1_off, uint e_dim,
+                              uint first_branch, float scale_log2, uint bq, uint bk,
+                              __local float *qs, __local float *ks, __local float *ss,
+                              __local float *pmax, __local float *rowm, __local float *alpha) {
+    const uint rb = get_local_id(0), g = get_local_id(1);
+    const uint nrb = get_local_size(0), ng = get_local_size(1);
+    const uint tid = g * nrb + rb, nthreads = nrb * ng;
+    const uint rows = ATTN_VEC * nrb, ldk = bk + 1, runs = (bk + ATTN_VEC - 1) / ATTN_VEC;
+    const uint i0 = get_group_id(0) * bq;
+    /* this work-item's keys (clamped into the tile: a key past bk computes on a valid one and
+     * is discarded) and channels (clamped likewise: one past E is never written) */
+    const uint k0 = g, k1 = g + ng, k2 = g + 2 * ng, k3 = g + 3 * ng;
+    const uint e0 = g, e1 = g + ng, e2 = g + 2 * ng, e3 = g + 3 * ng;
+    __local const float *kc0 = ks + min(k0, bk - 1), *kc1 = ks + min(k1, bk - 1);
+    __local const float *kc2 = ks + min(k2, bk - 1), *kc3 = ks + min(k3, bk - 1);
+    __local const float *vr0 = ks + min(e0, e_dim - 1) * ldk;
+    __local const float *vr1 = ks + min(e1, e_dim - 1) * ldk;
+    __local const float *vr2 = ks + min(e2, e_dim - 1) * ldk;
+    __local const float *vr3 = ks + min(e3, e_dim - 1) * ldk;
+    __local const float *qcol = qs + rb * ATTN_VEC;
+    __local float *scol = ss + rb * ATTN_VEC;
+
+    /* the query block of every branch, E x rows */
+    for (uint idx = tid; idx < e_dim * rows; idx += nthreads) {
+        const uint e = idx / rows, r = idx - e * rows;
+        const uint slot = r / bq, i = i0 + (r - slot * bq);
+        const uint anchor = first_branch + slot == 0;
+        const uint m = anchor ? m0 : mt;
+        float v = 0.0f;
+        if (i < m) v = anchor ? x0[x0_off + e * m + i] : xt[xt_off + e * m + i];
+        qs[idx] = v;
+    }
+    for (uint r = tid; r < rows; r += nthreads) rowm[r] = -INFINITY;
+
+    float8 acc0 = (float8)(0.0f), acc1 = (float8)(0.0f), acc2 = (float8)(0.0f),
+           acc3 = (float8)(0.0f), lsum = (float8)(0.0f);
+
+    for (uint j0 = 0; j0 < mt; j0 += bk) {
+        /* the previous tile's readers are done (and the query block is in place) */
+        barrier(CLK_LOCAL_MEM_FENCE);
+        /* 1. in runs of 8 keys of one channel, consecutive work-items on consecutive runs */
+        for (uint run = tid; run < e_dim * runs; run += nthreads) {
+            const uint e = run / runs, k = (run - e * runs) * ATTN_VEC;
+            __global const float *src = xt + xt_off + e * mt + j0 + k;
+            __local float *dst = ks + e * ldk + k;
+            if (k + ATTN_VEC <= bk && j0 + k + ATTN_VEC <= mt) {
+                vstore8(vload8(0, src), 0, dst);
+            } else {
+                for (uint l = 0; l < ATTN_VEC && k + l < bk; l++)
+                    dst[l] = j0 + k + l < mt ? src[l] : 0.0f;
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+
+        /* 2. scores */
+        {
+            float8 s0 = (float8)(0.0f), s1 = (float8)(0.0f), s2 = (float8)(0.0f),
+                   s3 = (float8)(0.0f);
+            if (tid < nthreads) {
+                for (uint e = 0; e < e_dim; e++) {
+                    const float8 q = vload8(0, qcol + e * rows);
+                    const uint o = e * ldk;
+                    s0 = fma(q, (float8)(kc0[o]), s0);
+                    s1 = fma(q, (float8)(kc1[o]), s1);
+                    s2 = fma(q, (float8)(kc2[o]), s2);
+                    s3 = fma(q, (float8)(kc3[o]), s3);
+                }
+            }
+            const float8 ninf = (float8)(-INFINITY);
+            s0 = j0 + k0 < mt ? s0 * scale_log2 : ninf;
+            s1 = j0 + k1 < mt ? s1 * scale_log2 : ninf;
+            s2 = j0 + k2 < mt ? s2 * scale_log2 : ninf;
+            s3 = j0 + k3 < mt ? s3 * scale_log2 : ninf;
+            float8 pm = ninf;
+            if (k0 < bk) {
+                vstore8(s0, 0, scol + k0 * rows);
+                pm = s0;
+            }
+            if (k1 < bk) {
+                vstore8(s1, 0, scol + k1 * rows);
+                pm = fmax(pm, s1);
+            }
+            if (k2 < bk) {
+                vstore8(s2, 0, scol + k2 * rows);
+                pm = fmax(pm, s2);
+            }
+            if (k3 < bk) {
+                vstore8(s3, 0, scol + k3 * rows);
+                pm = fmax(pm, s3);
+            }
+            vstore8(pm, 0, pmax + g * rows + rb * ATTN_VEC);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+
+        /* 3. running maxima */
+        for (uint r = tid; r < rows; r += nthreads) {
+            const float old = rowm[r];
+            float mx = old;
+            for (uint h = 0; h < ng; h++) mx = fmax(mx, pmax[h * rows + r]);
+            alpha[r] = exp2(old - mx);
+            rowm[r] = mx;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+
+        /* 4. weights, over the same blocks as the scores */
+        {
+            const float8 m8 = vload8(rb, rowm);
+            if (k0 < bk) vstore8(exp2(vload8(0, scol + k0 * rows) - m8), 0, scol + k0 * rows);
+            if (k1 < bk) vstore8(exp2(vload8(0, scol + k1 * rows) - m8), 0, scol + k1 * rows);
+            if (k2 < bk) vstore8(exp2(vload8(0, scol + k2 * rows) - m8), 0, scol + k2 * rows);
+            if (k3 < bk) vstore8(exp2(vload8(0, scol + k3 * rows) - m8), 0, scol + k3 * rows);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+
+        /* 5. the tile's P V, then the running accumulators */
+        {
+            float8 part0 = (float8)(0.0f), part1 = (float8)(0.0f), part2 = (float8)(0.0f),
+                   part3 = (float8)(0.0f), l = (float8)(0.0f);
+            if (tid < nthreads) {
+                for (uint k = 0; k < bk; k++) {
+                    const float8 p = vload8(0, scol + k * rows);
+                    part0 = fma(p, (float8)(vr0[k]), part0);
+                    part1 = fma(p, (float8)(vr1[k]), part1);
+                    part2 = fma(p, (float8)(vr2[k]), part2);
+                    part3 = fma(p, (float8)(vr3[k]), part3);
+                    l += p;
+                }
+            }
+            const float8 al = vload8(rb, alpha);
+            acc0 = fma(acc0, al, part0);
+            acc1 = fma(acc1, al, part1);
+            acc2 = fma(acc2, al, part2);
+            acc3 = fma(acc3, al, part3);
+            lsum = fma(lsum, al, l);
+        }
+    }
+
+    /* rows along the lanes of a float8, channels e0..e3 */
+    float o[ATTN_COLS][ATTN_VEC];
+    vstore8(acc0 / lsum, 0, o[0]);
+    vstore8(acc1 / lsum, 0, o[1]);
+    vstore8(acc2 / lsum, 0, o[2]);
+    vstore8(acc3 / lsum, 0, o[3]);
+    for (uint lane = 0; lane < ATTN_VEC; lane++) {
+        const uint r = rb * ATTN_VEC + lane;
+        const uint slot = r / bq, i = i0 + (r - slot * bq);
+        const uint anchor = first_branch + slot == 0;
+        const uint m = anchor ? m0 : mt;
+        if (i >= m) continue;
+        __global float *out = anchor ? out0 + out0_off + i : out1 + out1_off + i;
+        for (uint c = 0; c < ATTN_COLS; c++) {
+            const uint e = g + c * ng;
+            if (e < e_dim) out[e * m] = o[c][lane];
+        }
+    }
+}
+
+/* The fallback for devices or embedding sizes the tiled kernel cannot fit (E too large for
+ * local memory, tiny work-groups): one work-item per query row of one branch (global size
+ * Mq x nb), no local memory. Keys are visited in chunks of ATTN_DIRECT_CHUNK with the same
+ * online softmax; the accumulator lives in the output column itself (read, rescaled and
+ * written once per chunk), so any E works. Slow but exact in the same sense. */
+#define ATTN_DIRECT_CHUNK 32
+
+__kernel void attention_direct(__global const float *x0, uint x0_off, uint m0,
+                               __global const float *xt, uint xt_off, uint mt, __global float *out0,
+                               uint out0_off, __global float *out1, uint out1_off, uint e_dim,
+                               uint first_branch, float scale_log2) {
+    const uint i = get_global_id(0);
+    const uint anchor = first_branch + get_global_id(1) == 0;
+    const uint m = anchor ? m0 : mt;
+    if (i >= m) return;
+    __global const float *q = anchor ? x0 + x0_off : xt + xt_off;
+    __global float *out = anchor ? out0 + out0_off : out1 + out1_off;
+    __global const float *kv = xt + xt_off;
+
+    float rowm = -INFINITY, lsum = 0.0f;
+    for (uint j0 = 0; j0 < mt; j0 += ATTN_DIRECT_CHUNK) {
+        const uint n = min((uint)ATTN_DIRECT_CHUNK, mt - j0);
+        float s[ATTN_DIRECT_CHUNK];
+        for (int c = 0; c < ATTN_DIRECT_CHUNK; c++) s[c] = 0.0f;
+        for (uint e = 0; e < e_dim; e++) {
+            const float qe = q[e * m + i];
+            for (uint c = 0; c < n; c++) s[c] = fma(qe, kv[e * mt + j0 + c], s[c]);
+        }
+        float mx = rowm;
+        for (uint c = 0; c < n; c++) {
+            s[c] *= scale_log2;
+            mx = fmax(mx, s[c]);
+        }
+        const float al = exp2(rowm - mx);
+        rowm = mx;
+        float lpart = 0.0f;
+        for (uint c = 0; c < n; c++) {
+            s[c] = exp2(s[c] - mx);
+            lpart += s[c];
+        }
+        lsum = fma(lsum, al, lpart);
+        for (uint e = 0; e < e_dim; e++) {
+            float part = 0.0f; /* summed apart first, as in attention_tiled */
+            for (uint c = 0; c < n; c++) part = fma(s[c], kv[e * mt + j0 + c], part);
+            out[e * m + i] = j0 == 0 ? part : fma(out[e * m + i], al, part);
+        }
+    }
+    const float inv = 1.0f / lsum;
+    for (uint e = 0; e < e_dim; e++) out[e * m + i] *= inv;
+}
