@@ -20,21 +20,24 @@ if [ ! -f "$work/davis/ImageSets/2016/val.txt" ]; then
     /usr/bin/python3 "$here/make_eval_set.py" "$work" 20 70
 fi
 
-now() { date +%s.%N; }
-# Each case runs three times; the best time is the one least disturbed by other processes.
+# Each case runs three times; the best wall time is the one least disturbed by other
+# processes, and the CPU time (user + system) of that run says what the work costs.
 run() {
     label=$1
     shift
-    times=""
+    best=""
+    all=""
     for _ in 1 2 3; do
-        t0=$(now)
-        "$adnet" eval --davis "$work/davis" --results "$work/run/masks" --quiet "$@"
-        t1=$(now)
-        times="$times $(echo "$t1 - $t0" | bc)"
+        /usr/bin/time -f "%e %U %S" -o "$work/time.txt" \
+            "$adnet" eval --davis "$work/davis" --results "$work/run/masks" --quiet "$@"
+        read -r wall user sys <"$work/time.txt"
+        all="$all $wall"
+        if [ -z "$best" ] || [ "$(echo "$wall < $best" | bc)" = 1 ]; then
+            best=$wall
+            cpu=$(echo "$user + $sys" | bc)
+        fi
     done
-    best=$(echo $times | tr ' ' '\n' | sort -n | head -1)
-    printf '%-40s best %5.2f s   (runs:%s s)\n' "$label" "$best" \
-        "$(printf ' %.2f' $times)"
+    printf '%-38s best %5.2f s wall, %5.2f s CPU   (wall:%s)\n' "$label" "$best" "$cpu" "$all"
 }
 
 echo "adnet: $("$adnet" --version)"
