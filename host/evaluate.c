@@ -261,6 +261,8 @@ static adnet_status prepare_video(const adn_eval_options *o, const char *name, a
     }
     adn_eval_free_names(files, n);
     ADN_TRY(st);
+    /* frame order (and find_frame's search) is by name without ".png" */
+    if (v->n_frames) qsort(v->frames, (size_t)v->n_frames, sizeof *v->frames, by_name);
     /* the benchmark leaves out the first and the last frame: fewer than 3 leaves nothing */
     if (v->n_frames < 3)
         return adn_fail(ADNET_ERR_FORMAT,
