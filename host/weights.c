@@ -45,8 +45,8 @@ static int ends_with(const char *s, const char *suffix) {
 /* Tensors a checkpoint carries that inference never reads: the deep-supervision branch and
  * BatchNorm's step counter. */
 int adn_weights_ignored_name(const char *key) {
-    return starts_with(key, "dsn.") || starts_with(key, "features.dsn.") || !strcmp(key, "num_batches_tracked") ||
-           ends_with(key, ".num_batches_tracked");
+    return starts_with(key, "dsn.") || starts_with(key, "features.dsn.") ||
+           !strcmp(key, "num_batches_tracked") || ends_with(key, ".num_batches_tracked");
 }
 
 static int cmp_entry(const void *a, const void *b) {
