@@ -47,7 +47,7 @@ void adn_pruning_free(adn_pruning *p);
  * dilate 31 x 31, external contours; with more than one, the largest contour's bounding box;
  * area above 30000 and no previous result or IoU with it above 0.3: zero outside the box),
  * and remembers the result. */
-adnet_status adn_pruning_apply(adn_pruning *p, float *logits, const uint8_t *prune_mask,
-                               int width, int height);
+adnet_status adn_pruning_apply(adn_pruning *p, float *logits, const uint8_t *prune_mask, int width,
+                               int height);
 
 #endif

@@ -15,6 +15,7 @@ typedef struct command {
 static const command commands[] = {
     {"devices", cmd_devices, "list the OpenCL platforms and devices"},
     {"segment", cmd_segment, "segment the frames of a video"},
+    {"demo", cmd_demo, "run the model end to end on generated weights and a generated clip"},
 };
 
 static void usage(FILE *out) {
