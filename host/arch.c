@@ -8,12 +8,18 @@
 
 const char *adnet_model_kind_name(adnet_model_kind kind) {
     switch (kind) {
-        case ADNET_MODEL_AD: return "ad";
-        case ADNET_MODEL_INTER: return "inter";
-        case ADNET_MODEL_INTRA: return "intra";
-        case ADNET_MODEL_CONCAT: return "concat";
-        case ADNET_MODEL_BASE: return "base";
-        default: return NULL;
+        case ADNET_MODEL_AD:
+            return "ad";
+        case ADNET_MODEL_INTER:
+            return "inter";
+        case ADNET_MODEL_INTRA:
+            return "intra";
+        case ADNET_MODEL_CONCAT:
+            return "concat";
+        case ADNET_MODEL_BASE:
+            return "base";
+        default:
+            return NULL;
     }
 }
 
@@ -41,9 +47,15 @@ adnet_status adn_arch_make(adnet_model_kind kind, int depth, int embed, adn_arch
     out->blocks[3] = 3;
     out->embed = embed;
     switch (kind) {
-        case ADNET_MODEL_AD: out->cls_in = 3 * embed; break;
-        case ADNET_MODEL_BASE: out->cls_in = 0; break;
-        default: out->cls_in = 2 * embed; break;
+        case ADNET_MODEL_AD:
+            out->cls_in = 3 * embed;
+            break;
+        case ADNET_MODEL_BASE:
+            out->cls_in = 0;
+            break;
+        default:
+            out->cls_in = 2 * embed;
+            break;
     }
     return ADNET_OK;
 }
@@ -127,8 +139,8 @@ adnet_status adn_arch_layers(const adn_arch *a, adn_layer_desc **layers, int *n)
                     err |= conv_bn(&l, p, group, name, name, bn, pl, pl, 3, stride, dil, dil,
                                    ADN_ACT_RELU);
                 else
-                    err |= conv_bn(&l, p, group, name, name, bn, pl, 4 * pl, 1, 1, 0, 1,
-                                   ADN_ACT_RELU);
+                    err |=
+                        conv_bn(&l, p, group, name, name, bn, pl, 4 * pl, 1, 1, 0, 1, ADN_ACT_RELU);
             }
             if (b == 0) {
                 snprintf(name, sizeof name, "%s.downsample", base);
@@ -159,7 +171,8 @@ adnet_status adn_arch_layers(const adn_arch *a, adn_layer_desc **layers, int *n)
     err |= conv_bias(&l, p, "head", "head.1", 512, a->embed, ADN_ACT_NONE);
     if (a->cls_in > 0) {
         adn_layer_desc *d = push(&l, "classifier", a->cls_in, 128, 1, 1, 0, 1, ADN_ACT_LEAKY);
-        if (!d) err = 1;
+        if (!d)
+            err = 1;
         else {
             snprintf(d->name, sizeof d->name, "cls.0");
             snprintf(d->weight, sizeof d->weight, "cls.0.weight");

@@ -30,8 +30,8 @@ typedef struct adn_layer_desc {
     char name[64];    /* short name used in the graph: "layer1.0.conv1", "head.0.conv2", "cls.0" */
     char weight[112]; /* full tensor name of the weight (without any "module." prefix) */
     char bias[112];   /* the convolution's own bias tensor, or "" */
-    char bn[112];     /* prefix of the BN tensors (.weight .bias .running_mean .running_var) or "" */
-    char group[16];   /* stem, layer1..layer4, aspp, head, classifier */
+    char bn[112];   /* prefix of the BN tensors (.weight .bias .running_mean .running_var) or "" */
+    char group[16]; /* stem, layer1..layer4, aspp, head, classifier */
     adn_conv_shape shape;
     adn_activation act; /* activation after the BN (after the residual add for conv3) */
 } adn_layer_desc;

@@ -97,8 +97,8 @@ adnet_status adn_attention_plan_check(const adn_attention_limits *lim, int e, in
     size_t bytes = tiled_local_floats(e, p->nrb, p->ng, p->bk) * sizeof(float);
     if (bytes > lim->local_bytes)
         return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
-                        "attention plan: %zu bytes of local memory, the device offers %llu",
-                        bytes, (unsigned long long)lim->local_bytes);
+                        "attention plan: %zu bytes of local memory, the device offers %llu", bytes,
+                        (unsigned long long)lim->local_bytes);
     return ADNET_OK;
 }
 

@@ -10,8 +10,9 @@
 
 const char *adn_cl_error_name(cl_int err) {
     switch (err) {
-#define E(x)                                                                                   \
-    case x: return #x;
+#define E(x)                                                                                       \
+    case x:                                                                                        \
+        return #x;
         E(CL_SUCCESS)
         E(CL_DEVICE_NOT_FOUND)
         E(CL_DEVICE_NOT_AVAILABLE)
@@ -72,7 +73,8 @@ const char *adn_cl_error_name(cl_int err) {
         E(CL_INVALID_LINKER_OPTIONS)
         E(CL_INVALID_DEVICE_PARTITION_COUNT)
 #undef E
-        case -1001: return "CL_PLATFORM_NOT_FOUND_KHR (no OpenCL platform is installed)";
+        case -1001:
+            return "CL_PLATFORM_NOT_FOUND_KHR (no OpenCL platform is installed)";
     }
     return "unknown OpenCL error";
 }
@@ -108,10 +110,14 @@ static double estimate_gflops(const adnet_device_info *in) {
         char v[300];
         snprintf(v, sizeof v, "%s %s", in->vendor, in->platform);
         for (char *p = v; *p; p++) *p = (char)tolower((unsigned char)*p);
-        if (strstr(v, "nvidia")) lanes = 128;
-        else if (strstr(v, "advanced micro") || strstr(v, "amd")) lanes = 64;
-        else if (strstr(v, "intel")) lanes = 8;
-        else lanes = 32;
+        if (strstr(v, "nvidia"))
+            lanes = 128;
+        else if (strstr(v, "advanced micro") || strstr(v, "amd"))
+            lanes = 64;
+        else if (strstr(v, "intel"))
+            lanes = 8;
+        else
+            lanes = 32;
     }
     return 2.0 * lanes * in->compute_units * in->clock_mhz / 1000.0;
 }
@@ -126,8 +132,7 @@ static void read_info(cl_platform_id p, cl_device_id d, adnet_device_info *in) {
     info_string(d, CL_DEVICE_NAME, in->name, sizeof in->name);
     info_string(d, CL_DRIVER_VERSION, in->driver_version, sizeof in->driver_version);
     info_string(d, CL_DEVICE_VERSION, in->device_version, sizeof in->device_version);
-    info_string(d, CL_DEVICE_OPENCL_C_VERSION, in->opencl_c_version,
-                sizeof in->opencl_c_version);
+    info_string(d, CL_DEVICE_OPENCL_C_VERSION, in->opencl_c_version, sizeof in->opencl_c_version);
     cl_device_type t = 0;
     clGetDeviceInfo(d, CL_DEVICE_TYPE, sizeof t, &t, NULL);
     in->type = (t & CL_DEVICE_TYPE_GPU)           ? ADNET_DEVICE_GPU
@@ -178,8 +183,7 @@ adnet_status adn_devices(const adn_device_entry **list, int *count) {
             adn_device_entry *all = NULL;
             for (cl_uint i = 0; i < np; i++) {
                 cl_uint nd = 0;
-                if (clGetDeviceIDs(ps[i], CL_DEVICE_TYPE_ALL, 0, NULL, &nd) != CL_SUCCESS)
-                    continue;
+                if (clGetDeviceIDs(ps[i], CL_DEVICE_TYPE_ALL, 0, NULL, &nd) != CL_SUCCESS) continue;
                 cl_device_id *ds = calloc(nd, sizeof *ds);
                 if (!ds || clGetDeviceIDs(ps[i], CL_DEVICE_TYPE_ALL, nd, ds, NULL) != CL_SUCCESS) {
                     free(ds);
@@ -299,9 +303,12 @@ adnet_status adn_device_select_many(const char *spec, int *indices, int max, int
         return ADNET_OK;
     }
     unsigned type = 0;
-    if (!strcmp(spec, "gpu")) type = ADNET_DEVICE_GPU;
-    else if (!strcmp(spec, "cpu")) type = ADNET_DEVICE_CPU;
-    else if (!strcmp(spec, "accelerator")) type = ADNET_DEVICE_ACCELERATOR;
+    if (!strcmp(spec, "gpu"))
+        type = ADNET_DEVICE_GPU;
+    else if (!strcmp(spec, "cpu"))
+        type = ADNET_DEVICE_CPU;
+    else if (!strcmp(spec, "accelerator"))
+        type = ADNET_DEVICE_ACCELERATOR;
     if (type) {
         int i = best_of(list, n, type);
         if (i < 0) return no_match(spec, list, n);
@@ -344,8 +351,8 @@ adnet_status adn_device_open(int index, int flags, adn_device **out) {
     dev->profiling = (flags & ADN_DEVICE_PROFILING) != 0;
     dev->current_step = -1;
     cl_int err;
-    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)dev->entry.platform,
-                                     0};
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM,
+                                     (cl_context_properties)dev->entry.platform, 0};
     dev->context = clCreateContext(props, 1, &dev->entry.device, NULL, NULL, &err);
     if (err != CL_SUCCESS) {
         free(dev);
@@ -405,8 +412,8 @@ adnet_status adn_set_args(cl_kernel k, const char *kernel_name, int n, const siz
     for (int i = 0; i < n; i++) {
         cl_int err = clSetKernelArg(k, (cl_uint)i, sizes[i], values[i]);
         if (err != CL_SUCCESS)
-            return adn_fail(ADNET_ERR_OPENCL, "clSetKernelArg(%s, arg %d) failed: %s",
-                            kernel_name, i, adn_cl_error_name(err));
+            return adn_fail(ADNET_ERR_OPENCL, "clSetKernelArg(%s, arg %d) failed: %s", kernel_name,
+                            i, adn_cl_error_name(err));
     }
     return ADNET_OK;
 }
@@ -430,8 +437,10 @@ adnet_status adn_enqueue(adn_device *dev, cl_kernel k, int dims, const size_t *g
 /* ---- buffers ----------------------------------------------------------------------- */
 
 static void fmt_bytes(char *dst, size_t cap, uint64_t b) {
-    if (b >= (1ull << 30)) snprintf(dst, cap, "%.2f GiB", (double)b / (1ull << 30));
-    else snprintf(dst, cap, "%.1f MiB", (double)b / (1ull << 20));
+    if (b >= (1ull << 30))
+        snprintf(dst, cap, "%.2f GiB", (double)b / (1ull << 30));
+    else
+        snprintf(dst, cap, "%.1f MiB", (double)b / (1ull << 20));
 }
 
 adnet_status adn_buffer_alloc(adn_device *dev, size_t bytes, cl_mem *out) {
@@ -493,8 +502,7 @@ adnet_status adn_buffer_read(adn_device *dev, cl_mem mem, size_t offset_bytes, s
     return ADNET_OK;
 }
 
-adnet_status adn_buffer_fill_zero(adn_device *dev, cl_mem mem, size_t offset_bytes,
-                                  size_t bytes) {
+adnet_status adn_buffer_fill_zero(adn_device *dev, cl_mem mem, size_t offset_bytes, size_t bytes) {
     if (bytes == 0) return ADNET_OK;
     const float zero = 0.0f;
     cl_event ev = NULL;

@@ -16,10 +16,10 @@ const char *adn_cl_error_name(cl_int err);
 /* Fails with ADNET_ERR_OPENCL (or OUT_OF_MEMORY for allocation failures) naming the call. */
 adnet_status adn_cl_fail(cl_int err, const char *what);
 
-#define ADN_CL(call, what)                                                                     \
-    do {                                                                                       \
-        cl_int adn_cl_err_ = (call);                                                           \
-        if (adn_cl_err_ != CL_SUCCESS) return adn_cl_fail(adn_cl_err_, what);                  \
+#define ADN_CL(call, what)                                                                         \
+    do {                                                                                           \
+        cl_int adn_cl_err_ = (call);                                                               \
+        if (adn_cl_err_ != CL_SUCCESS) return adn_cl_fail(adn_cl_err_, what);                      \
     } while (0)
 
 /* Every device of every platform, in adnet's global order (platforms, then devices). */
@@ -54,7 +54,7 @@ typedef struct adn_device {
     adn_device_entry entry;
     cl_context context;
     cl_command_queue queue;
-    int profiling; /* the queue records timestamps and ops record their events */
+    int profiling;        /* the queue records timestamps and ops record their events */
     adn_program *program; /* adnet's own kernels (the cl/ folder), built once per device */
     adn_kernel_slot kernels[64];
     int n_kernels;
@@ -92,8 +92,7 @@ adnet_status adn_buffer_write(adn_device *dev, cl_mem mem, size_t offset_bytes, 
                               const void *src);
 adnet_status adn_buffer_read(adn_device *dev, cl_mem mem, size_t offset_bytes, size_t bytes,
                              void *dst);
-adnet_status adn_buffer_fill_zero(adn_device *dev, cl_mem mem, size_t offset_bytes,
-                                  size_t bytes);
+adnet_status adn_buffer_fill_zero(adn_device *dev, cl_mem mem, size_t offset_bytes, size_t bytes);
 adnet_status adn_finish(adn_device *dev);
 
 /* Profiling: with ADN_DEVICE_PROFILING, every enqueue made between adn_device_set_step(k)

@@ -23,7 +23,8 @@ static int by_name(const void *a, const void *b) {
 adnet_status adn_frames_list(const char *dir, adn_frame_list *out) {
     memset(out, 0, sizeof *out);
     DIR *d = opendir(dir);
-    if (!d) return adn_fail(ADNET_ERR_IO, "cannot read frame directory '%s': %s", dir, strerror(errno));
+    if (!d)
+        return adn_fail(ADNET_ERR_IO, "cannot read frame directory '%s': %s", dir, strerror(errno));
     int cap = 0;
     struct dirent *e;
     adnet_status st = ADNET_OK;

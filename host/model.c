@@ -10,7 +10,7 @@
 #define BN_EPS 1e-5
 /* Arena offsets are aligned to 64 floats (256 bytes): every device's preferred alignment. */
 #define ARENA_ALIGN 64
-#define MAX_PLANS 8
+#define MAX_PLANS   8
 
 /* ---- graphs ------------------------------------------------------------------------ */
 
@@ -21,8 +21,8 @@ typedef struct gvalue {
     int parent; /* -1 for a root */
     int c0;     /* first channel within the parent */
     int external;
-    size_t off;        /* arena offset in floats, set by the planner (roots and views) */
-    int first, last;   /* steps that write it first and read it last (roots) */
+    size_t off;      /* arena offset in floats, set by the planner (roots and views) */
+    int first, last; /* steps that write it first and read it last (roots) */
 } gvalue;
 
 typedef struct gstep {
@@ -251,8 +251,8 @@ static void build_features(builder *b, int input, int out) {
     conv(b, "head.0.conv2", x, new_view(g, cat, 512, 512), -1, ADN_ACT_LEAKY);
     conv(b, "head.0.conv3", x, new_view(g, cat, 1024, 512), -1, ADN_ACT_LEAKY);
     conv(b, "head.0.conv4", x, new_view(g, cat, 1536, 512), -1, ADN_ACT_LEAKY);
-    int pooled = simple_step(b, ADN_STEP_GAP, "image_pooling.gap", "aspp", x,
-                             new_value(g, 2048, 1, 1));
+    int pooled =
+        simple_step(b, ADN_STEP_GAP, "image_pooling.gap", "aspp", x, new_value(g, 2048, 1, 1));
     int pv = conv(b, "head.0.image_pooling", pooled, -1, -1, ADN_ACT_LEAKY);
     simple_step(b, ADN_STEP_RESIZE, "image_pooling.upsample", "aspp", pv,
                 new_view(g, cat, 2048, 512));
@@ -309,13 +309,18 @@ static adnet_status build_graph(adnet_model *m, graph *g, adn_graph_kind kind, i
         case ADNET_MODEL_AD:
             attention(&b, x0, xt, new_view(g, cls_in, 0, e), new_view(g, cls_in, e, e));
             break;
-        case ADNET_MODEL_INTER: attention(&b, x0, xt, new_view(g, cls_in, 0, e), -1); break;
-        case ADNET_MODEL_INTRA: attention(&b, -1, xt, -1, new_view(g, cls_in, 0, e)); break;
+        case ADNET_MODEL_INTER:
+            attention(&b, x0, xt, new_view(g, cls_in, 0, e), -1);
+            break;
+        case ADNET_MODEL_INTRA:
+            attention(&b, -1, xt, -1, new_view(g, cls_in, 0, e));
+            break;
         case ADNET_MODEL_CONCAT:
             simple_step(&b, ADN_STEP_COPY, "concat.anchor", "classifier", x0,
                         new_view(g, cls_in, 0, e));
             break;
-        default: break;
+        default:
+            break;
     }
     int c0 = conv(&b, "cls.0", cls_in, -1, -1, ADN_ACT_LEAKY);
     g->output = conv(&b, "cls.3", c0, -1, -1, ADN_ACT_NONE);
@@ -661,8 +666,8 @@ adnet_status adn_model_prepare(adnet_model *m, int width, int height) {
         graph_free(&p->g[1]);
         return adn_fail_context(st, "planning the model for %dx%d: ", width, height);
     }
-    size_t need = p->g[0].arena_floats > p->g[1].arena_floats ? p->g[0].arena_floats
-                                                               : p->g[1].arena_floats;
+    size_t need =
+        p->g[0].arena_floats > p->g[1].arena_floats ? p->g[0].arena_floats : p->g[1].arena_floats;
     if (need > m->arena_floats) {
         /* the arena grows to the largest plan; the queue must be idle before it is replaced */
         cl_mem grown;
@@ -708,9 +713,15 @@ static adnet_status run_graph(adnet_model *m, const graph *g, const anchor_slot 
             case ADN_STEP_MAXPOOL:
                 st = adn_maxpool(m->dev, &in, &out, s->pool_k, s->pool_stride, s->pool_pad);
                 break;
-            case ADN_STEP_GAP: st = adn_global_avgpool(m->dev, &in, &out); break;
-            case ADN_STEP_RESIZE: st = adn_resize_bilinear(m->dev, &in, &out); break;
-            case ADN_STEP_COPY: st = adn_copy(m->dev, &in, &out); break;
+            case ADN_STEP_GAP:
+                st = adn_global_avgpool(m->dev, &in, &out);
+                break;
+            case ADN_STEP_RESIZE:
+                st = adn_resize_bilinear(m->dev, &in, &out);
+                break;
+            case ADN_STEP_COPY:
+                st = adn_copy(m->dev, &in, &out);
+                break;
             case ADN_STEP_ATTENTION: {
                 adn_tensor xt = tensor_of(m, g, s->in2, a);
                 adn_tensor o2 = s->out2 >= 0 ? tensor_of(m, g, s->out2, a) : (adn_tensor){0};
@@ -735,8 +746,7 @@ static adnet_status check_slot(adnet_model *m, int slot) {
     return ADNET_OK;
 }
 
-adnet_status adn_model_anchor(adnet_model *m, int slot, const float *input, int width,
-                              int height) {
+adnet_status adn_model_anchor(adnet_model *m, int slot, const float *input, int width, int height) {
     ADN_TRY(check_slot(m, slot));
     ADN_TRY(adn_model_prepare(m, width, height));
     plan *p = find_plan(m, width, height);
@@ -768,8 +778,8 @@ adnet_status adn_model_anchor(adnet_model *m, int slot, const float *input, int 
     return ADNET_OK;
 }
 
-adnet_status adn_model_submit(adnet_model *m, int slot, const float *input, int width,
-                              int height, float *logits, cl_event *done) {
+adnet_status adn_model_submit(adnet_model *m, int slot, const float *input, int width, int height,
+                              float *logits, cl_event *done) {
     *done = NULL;
     ADN_TRY(check_slot(m, slot));
     anchor_slot *a = &m->anchors[slot];
@@ -777,8 +787,8 @@ adnet_status adn_model_submit(adnet_model *m, int slot, const float *input, int 
         return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "no anchor frame set (slot %d)", slot);
     if (a->width != width || a->height != height)
         return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
-                        "frame size %dx%d differs from the anchor's %dx%d", width, height,
-                        a->width, a->height);
+                        "frame size %dx%d differs from the anchor's %dx%d", width, height, a->width,
+                        a->height);
     ADN_TRY(adn_model_prepare(m, width, height));
     plan *p = find_plan(m, width, height);
     const graph *g = &p->g[ADN_GRAPH_FRAME];
@@ -812,8 +822,8 @@ adnet_status adn_model_memory(adnet_model *m, int width, int height, uint64_t *a
                               uint64_t *weight_bytes) {
     ADN_TRY(adn_model_prepare(m, width, height));
     plan *p = find_plan(m, width, height);
-    size_t a = p->g[0].arena_floats > p->g[1].arena_floats ? p->g[0].arena_floats
-                                                            : p->g[1].arena_floats;
+    size_t a =
+        p->g[0].arena_floats > p->g[1].arena_floats ? p->g[0].arena_floats : p->g[1].arena_floats;
     *arena_bytes = (uint64_t)a * sizeof(float);
     *weight_bytes = m->weight_bytes;
     return ADNET_OK;

@@ -55,8 +55,8 @@ adnet_status adn_model_anchor(adnet_model *m, int slot, const float *input, int 
  * graph and reads the logits (feat_h x feat_w floats) into logits without waiting. input and
  * logits must stay valid until *done completes (wait with clWaitForEvents, then release it).
  * The next frame can be submitted before this one completes: the queue is in order. */
-adnet_status adn_model_submit(adnet_model *m, int slot, const float *input, int width,
-                              int height, float *logits, cl_event *done);
+adnet_status adn_model_submit(adnet_model *m, int slot, const float *input, int width, int height,
+                              float *logits, cl_event *done);
 
 /* The steps of a planned graph (after adn_model_prepare). */
 adnet_status adn_model_steps(adnet_model *m, int width, int height, adn_graph_kind g,

@@ -26,10 +26,14 @@ static double now_seconds(void) {
 
 const char *adn_cache_dir(char *buf, size_t cap) {
     const char *d = getenv("ADNET_CACHE_DIR");
-    if (d && *d) snprintf(buf, cap, "%s", d);
-    else if ((d = getenv("XDG_CACHE_HOME")) && *d) snprintf(buf, cap, "%s/adnet", d);
-    else if ((d = getenv("HOME")) && *d) snprintf(buf, cap, "%s/.cache/adnet", d);
-    else buf[0] = '\0';
+    if (d && *d)
+        snprintf(buf, cap, "%s", d);
+    else if ((d = getenv("XDG_CACHE_HOME")) && *d)
+        snprintf(buf, cap, "%s/adnet", d);
+    else if ((d = getenv("HOME")) && *d)
+        snprintf(buf, cap, "%s/.cache/adnet", d);
+    else
+        buf[0] = '\0';
     return buf;
 }
 
@@ -89,8 +93,8 @@ static int cache_load(const char *path, const char *key, unsigned char **payload
     return *payload != NULL;
 }
 
-static void cache_store(const char *dir, const char *path, const char *key, const unsigned char *bin,
-                        size_t len) {
+static void cache_store(const char *dir, const char *path, const char *key,
+                        const unsigned char *bin, size_t len) {
     if (adn_mkdir_p(dir) != ADNET_OK) {
         adn_clear_error(); /* an unwritable cache only costs time */
         return;
@@ -228,7 +232,8 @@ adnet_status adn_program_build(adn_device *dev, const adn_source *sources, int n
             size_t len;
             if (program_binary(p, &bin, &len) == ADNET_OK && len > 0)
                 cache_store(dir, prog->cache_path, key, bin, len);
-            else adn_clear_error();
+            else
+                adn_clear_error();
             free(bin);
         }
     }

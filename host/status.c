@@ -10,17 +10,28 @@ static _Thread_local char last_error[4096];
 
 const char *adnet_strerror(adnet_status status) {
     switch (status) {
-        case ADNET_OK: return "success";
-        case ADNET_ERR_INVALID_ARGUMENT: return "invalid argument";
-        case ADNET_ERR_IO: return "input/output error";
-        case ADNET_ERR_FORMAT: return "corrupt or unsupported file";
-        case ADNET_ERR_WEIGHTS: return "weights do not fit the model";
-        case ADNET_ERR_DEVICE: return "no suitable OpenCL device";
-        case ADNET_ERR_OPENCL: return "OpenCL error";
-        case ADNET_ERR_BUILD: return "OpenCL program build failed";
-        case ADNET_ERR_BLAS: return "CLBlast error";
-        case ADNET_ERR_OUT_OF_MEMORY: return "out of memory";
-        case ADNET_ERR_INTERNAL: return "internal error";
+        case ADNET_OK:
+            return "success";
+        case ADNET_ERR_INVALID_ARGUMENT:
+            return "invalid argument";
+        case ADNET_ERR_IO:
+            return "input/output error";
+        case ADNET_ERR_FORMAT:
+            return "corrupt or unsupported file";
+        case ADNET_ERR_WEIGHTS:
+            return "weights do not fit the model";
+        case ADNET_ERR_DEVICE:
+            return "no suitable OpenCL device";
+        case ADNET_ERR_OPENCL:
+            return "OpenCL error";
+        case ADNET_ERR_BUILD:
+            return "OpenCL program build failed";
+        case ADNET_ERR_BLAS:
+            return "CLBlast error";
+        case ADNET_ERR_OUT_OF_MEMORY:
+            return "out of memory";
+        case ADNET_ERR_INTERNAL:
+            return "internal error";
     }
     return "unknown status";
 }

@@ -19,10 +19,10 @@ adnet_status adn_fail_context(adnet_status st, const char *fmt, ...) ADN_PRINTF(
 void adn_clear_error(void);
 
 /* Propagates a failing status. */
-#define ADN_TRY(expr)                                                                          \
-    do {                                                                                       \
-        adnet_status adn_try_st_ = (expr);                                                     \
-        if (adn_try_st_ != ADNET_OK) return adn_try_st_;                                       \
+#define ADN_TRY(expr)                                                                              \
+    do {                                                                                           \
+        adnet_status adn_try_st_ = (expr);                                                         \
+        if (adn_try_st_ != ADNET_OK) return adn_try_st_;                                           \
     } while (0)
 
 #endif

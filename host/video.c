@@ -57,8 +57,7 @@ static adnet_status write_outputs(const char *out_dir, const char *name, const f
 }
 
 adnet_status adn_segment_video(adnet_model *m, const adn_frame_list *frames, const char *out_dir,
-                               const adn_segment_options *o, adn_progress_fn progress,
-                               void *user) {
+                               const adn_segment_options *o, adn_progress_fn progress, void *user) {
     if (o->anchor_index < 0 || o->anchor_index >= frames->n)
         return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "anchor frame %d does not exist (%d frames)",
                         o->anchor_index, frames->n);

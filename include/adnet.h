@@ -57,8 +57,8 @@ typedef struct adnet_device_info {
     uint64_t global_mem_bytes;
     uint64_t max_alloc_bytes;
     uint64_t local_mem_bytes;
-    int fp16;                  /* cl_khr_fp16 */
-    double estimated_gflops;   /* heuristic peak used to pick the default device */
+    int fp16;                /* cl_khr_fp16 */
+    double estimated_gflops; /* heuristic peak used to pick the default device */
 } adnet_device_info;
 
 /* Number of OpenCL devices over all platforms (0 when there is no OpenCL at all). */
@@ -89,10 +89,10 @@ typedef struct adnet_model adnet_model;
 
 typedef struct adnet_model_info {
     adnet_model_kind kind;
-    int depth;          /* 50 or 101 */
-    int embed;          /* E: 128, or 1 for base */
-    uint64_t params;    /* number of parameters used at inference */
-    char device[128];   /* device name */
+    int depth;        /* 50 or 101 */
+    int embed;        /* E: 128, or 1 for base */
+    uint64_t params;  /* number of parameters used at inference */
+    char device[128]; /* device name */
 } adnet_model_info;
 
 /* Loads a safetensors weights file onto a device. kind = ADNET_MODEL_UNKNOWN takes the model
@@ -108,8 +108,7 @@ void adnet_feature_size(int width, int height, int *feat_w, int *feat_h);
 /* Sets the anchor frame: input is a preprocessed 3 x height x width float image (BGR, mean
  * subtracted, channels first; see adnet_preprocess). Its embedding is computed once and kept
  * on the device until the next call. */
-adnet_status adnet_model_set_anchor(adnet_model *model, const float *input, int width,
-                                    int height);
+adnet_status adnet_model_set_anchor(adnet_model *model, const float *input, int width, int height);
 /* Runs the model on one preprocessed frame of the same size as the anchor and writes the raw
  * logits, feat_h x feat_w floats, to logits. */
 adnet_status adnet_model_run(adnet_model *model, const float *input, int width, int height,

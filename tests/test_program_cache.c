@@ -41,8 +41,10 @@ static void damage(const char *path, int truncate_it) {
     unsigned char *data;
     size_t size;
     CHECK_OK(adn_read_file(path, &data, &size));
-    if (truncate_it) size /= 2;
-    else data[size - 10] ^= 0x5a; /* a flipped byte inside the binary */
+    if (truncate_it)
+        size /= 2;
+    else
+        data[size - 10] ^= 0x5a; /* a flipped byte inside the binary */
     FILE *fp = fopen(path, "wb");
     fwrite(data, 1, size, fp);
     fclose(fp);
@@ -99,7 +101,8 @@ int main(void) {
         adn_program_free(p);
 
         /* a broken source fails with the compiler's log */
-        const char *bad_text = "__kernel void broken(__global float *x) { x[0] = undefined_name; }\n";
+        const char *bad_text =
+            "__kernel void broken(__global float *x) { x[0] = undefined_name; }\n";
         adn_source bad = {"broken.cl", bad_text, strlen(bad_text)};
         CHECK_FAILS(adn_program_build(dev, &bad, 1, opts, &p), ADNET_ERR_BUILD, "undefined_name");
         CHECK(tu_contains(adnet_last_error(), "broken.cl"));

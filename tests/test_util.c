@@ -63,8 +63,8 @@ int tu_check_close(const char *what, const float *got, const float *want, size_t
     int ok = d <= tol;
     printf("  %-48s max|diff| %.3g (tol %.3g)%s\n", what, d, tol, ok ? "" : "  FAILED");
     if (!ok) {
-        fprintf(stderr, "  %s: worst at %zu: got %.8g want %.8g\n", what, worst,
-                (double)got[worst], (double)want[worst]);
+        fprintf(stderr, "  %s: worst at %zu: got %.8g want %.8g\n", what, worst, (double)got[worst],
+                (double)want[worst]);
         tu_failures++;
     }
     return ok;

@@ -11,38 +11,38 @@
 
 extern int tu_failures;
 
-#define CHECK(cond)                                                                            \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);          \
-            tu_failures++;                                                                     \
-        }                                                                                      \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
+            tu_failures++;                                                                         \
+        }                                                                                          \
     } while (0)
 
 /* Requires a library call to succeed; on failure prints its message and aborts the test. */
-#define CHECK_OK(call)                                                                         \
-    do {                                                                                       \
-        adnet_status tu_st_ = (call);                                                          \
-        if (tu_st_ != ADNET_OK) {                                                              \
-            fprintf(stderr, "%s:%d: %s failed: %s: %s\n", __FILE__, __LINE__, #call,           \
-                    adnet_strerror(tu_st_), adnet_last_error());                               \
-            exit(1);                                                                           \
-        }                                                                                      \
+#define CHECK_OK(call)                                                                             \
+    do {                                                                                           \
+        adnet_status tu_st_ = (call);                                                              \
+        if (tu_st_ != ADNET_OK) {                                                                  \
+            fprintf(stderr, "%s:%d: %s failed: %s: %s\n", __FILE__, __LINE__, #call,               \
+                    adnet_strerror(tu_st_), adnet_last_error());                                   \
+            exit(1);                                                                               \
+        }                                                                                          \
     } while (0)
 
 /* Requires a call to fail with a given status and a message containing a substring. */
-#define CHECK_FAILS(call, status, substring)                                                   \
-    do {                                                                                       \
-        adnet_status tu_st_ = (call);                                                          \
-        if (tu_st_ != (status)) {                                                              \
-            fprintf(stderr, "%s:%d: %s returned %d (%s), expected %d\n", __FILE__, __LINE__,   \
-                    #call, (int)tu_st_, adnet_last_error(), (int)(status));                    \
-            tu_failures++;                                                                     \
-        } else if (!tu_contains(adnet_last_error(), substring)) {                              \
-            fprintf(stderr, "%s:%d: message '%s' lacks '%s'\n", __FILE__, __LINE__,            \
-                    adnet_last_error(), substring);                                            \
-            tu_failures++;                                                                     \
-        }                                                                                      \
+#define CHECK_FAILS(call, status, substring)                                                       \
+    do {                                                                                           \
+        adnet_status tu_st_ = (call);                                                              \
+        if (tu_st_ != (status)) {                                                                  \
+            fprintf(stderr, "%s:%d: %s returned %d (%s), expected %d\n", __FILE__, __LINE__,       \
+                    #call, (int)tu_st_, adnet_last_error(), (int)(status));                        \
+            tu_failures++;                                                                         \
+        } else if (!tu_contains(adnet_last_error(), substring)) {                                  \
+            fprintf(stderr, "%s:%d: message '%s' lacks '%s'\n", __FILE__, __LINE__,                \
+                    adnet_last_error(), substring);                                                \
+            tu_failures++;                                                                         \
+        }                                                                                          \
     } while (0)
 
 int tu_contains(const char *hay, const char *needle);

@@ -19,7 +19,8 @@ static void print_help(const cli_command *cmd) {
         printf("\n");
     }
     printf("  %-24s %s\n", "--help", "show this help and exit");
-    if (cmd->epilog) printf("\n%s", cmd->epilog);
+    if (cmd->epilog)
+        printf("\n%s", cmd->epilog);
     else
         printf("\nExit status: 0 success, 1 the run failed (the message names the file or "
                "device), 2 bad command line.\n");
@@ -75,9 +76,12 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, const char **positi
             *o->flag = 1;
             continue;
         }
-        if (eq) *o->value = eq + 1;
-        else if (i + 1 < argc) *o->value = argv[++i];
-        else return cli_usage_error(cmd, "option '--%s' needs a value (%s)", o->name, o->metavar);
+        if (eq)
+            *o->value = eq + 1;
+        else if (i + 1 < argc)
+            *o->value = argv[++i];
+        else
+            return cli_usage_error(cmd, "option '--%s' needs a value (%s)", o->name, o->metavar);
     }
     if (*n_positional < cmd->min_positional)
         return cli_usage_error(cmd, "missing argument; usage: %s %s", cmd->name, cmd->synopsis);

@@ -4,6 +4,7 @@
 
 int cmd_devices(int argc, char **argv);
 int cmd_segment(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 

@@ -10,10 +10,14 @@
 
 static const char *type_name(adnet_device_type t) {
     switch (t) {
-        case ADNET_DEVICE_CPU: return "cpu";
-        case ADNET_DEVICE_GPU: return "gpu";
-        case ADNET_DEVICE_ACCELERATOR: return "accelerator";
-        default: return "other";
+        case ADNET_DEVICE_CPU:
+            return "cpu";
+        case ADNET_DEVICE_GPU:
+            return "gpu";
+        case ADNET_DEVICE_ACCELERATOR:
+            return "accelerator";
+        default:
+            return "other";
     }
 }
 
@@ -58,11 +62,16 @@ int cmd_devices(int argc, char **argv) {
     cli_option opts[] = {
         {"json", NULL, "print the list as JSON", NULL, &json},
     };
-    cli_command cmd = {"adnet devices", "[--json]",
+    cli_command cmd = {"adnet devices",
+                       "[--json]",
                        "Lists every OpenCL platform and device adnet can use. The index, type or "
                        "a name substring\nselects a device with --device; ADNET_DEVICE sets the "
                        "default.",
-                       NULL, opts, 1, 0, 0};
+                       NULL,
+                       opts,
+                       1,
+                       0,
+                       0};
     const char *pos[1];
     int npos;
     int rc = cli_parse(&cmd, argc, argv, pos, &npos);
@@ -88,8 +97,7 @@ int cmd_devices(int argc, char **argv) {
         mib(a, sizeof a, in.max_alloc_bytes);
         snprintf(l, sizeof l, "%.0f KiB", (double)in.local_mem_bytes / 1024.0);
         printf("[%d] %s%s\n", i, in.name, i == chosen ? "  (default)" : "");
-        printf("    type %s, platform %s, vendor %s\n", type_name(in.type), in.platform,
-               in.vendor);
+        printf("    type %s, platform %s, vendor %s\n", type_name(in.type), in.platform, in.vendor);
         printf("    driver %s, %s, %s\n", in.driver_version, in.device_version,
                in.opencl_c_version);
         printf("    %u compute units at %u MHz (about %.0f GFLOP/s), fp16 %s\n", in.compute_units,

@@ -15,6 +15,7 @@ typedef struct command {
 static const command commands[] = {
     {"devices", cmd_devices, "list the OpenCL platforms and devices"},
     {"segment", cmd_segment, "segment the frames of a video"},
+    {"demo", cmd_demo, "run the model end to end on generated weights and a generated clip"},
     {"eval", cmd_eval, "score masks against DAVIS annotations (J, F, as DAVIS-2016 does)"},
     {"inspect", cmd_inspect, "describe a weights file and check it against the architecture"},
 };

@@ -36,25 +36,31 @@ int cmd_segment(int argc, char **argv) {
         {"weights", "W", "AD-Net weights (safetensors; see weights/convert.py)", &weights, NULL},
         {"frames", "DIR", "a video: its .jpg/.png frames in name order, the first is the anchor",
          &frames_dir, NULL},
-        {"out", "OUT", "output directory: OUT/masks/<frame>.png, OUT/logits/<frame>.npy",
-         &out_dir, NULL},
+        {"out", "OUT", "output directory: OUT/masks/<frame>.png, OUT/logits/<frame>.npy", &out_dir,
+         NULL},
         {"model", "NAME", "ad, inter, intra, concat or base (default: from the weights)",
          &model_name, NULL},
         {"size", "WxH", "network input size", &size, NULL},
         {"threshold", "T", "mask threshold on the raw logits", &threshold, NULL},
         {"save-logits", NULL, "also write the raw logits (1 x h x w float32 .npy)", NULL,
          &save_logits},
-        {"device", "SPEC", "OpenCL device: index, gpu, cpu, accelerator or a name substring "
-                           "(default: $ADNET_DEVICE, else the fastest GPU, else the CPU)",
+        {"device", "SPEC",
+         "OpenCL device: index, gpu, cpu, accelerator or a name substring "
+         "(default: $ADNET_DEVICE, else the fastest GPU, else the CPU)",
          &device, NULL},
         {"quiet", NULL, "print nothing but errors", NULL, &quiet},
     };
-    cli_command cmd = {"adnet segment", "--weights W --frames DIR --out OUT [options]",
+    cli_command cmd = {"adnet segment",
+                       "--weights W --frames DIR --out OUT [options]",
                        "Segments the primary object in every frame of a video with AD-Net. The "
                        "anchor's embedding\nis computed once; masks are written at each frame's "
                        "own size (logits upsampled with\nalign_corners=True, threshold on the raw "
                        "logits).",
-                       NULL, opts, (int)(sizeof opts / sizeof opts[0]), 0, 0};
+                       NULL,
+                       opts,
+                       (int)(sizeof opts / sizeof opts[0]),
+                       0,
+                       0};
     const char *pos[1];
     int npos;
     int rc = cli_parse(&cmd, argc, argv, pos, &npos);

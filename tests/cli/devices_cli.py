@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""`adnet devices` (table and --json) and --device errors, through the program itself.
+Usage: devices_cli.py ADNET"""
+
+import json
+import os
+import subprocess
+import sys
+import shutil
+import tempfile
+
+import numpy as np
+import cv2
+
+ADNET = sys.argv[1]
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    print(("ok      " if cond else "FAILED  ") + what)
+    failures += 0 if cond else 1
+
+
+p = subprocess.run([ADNET, "devices", "--json"], capture_output=True, text=True)
+check(p.returncode == 0, "devices --json exits 0")
+devices = json.loads(p.stdout)["devices"]
+check(len(devices) >= 1, "at least one device listed")
+fields = {"index", "type", "platform", "vendor", "name", "driver_version", "device_version",
+          "opencl_c_version", "compute_units", "clock_mhz", "global_mem_bytes",
+          "max_alloc_bytes", "local_mem_bytes", "fp16", "default"}
+for i, d in enumerate(devices):
+    check(fields <= set(d), f"device {i} has every field (missing {fields - set(d)})")
+    check(d["index"] == i, f"device {i} index")
+    check(d["type"] in ("cpu", "gpu", "accelerator", "other"), f"device {i} type {d['type']}")
+    check(d["compute_units"] > 0 and d["global_mem_bytes"] > 0, f"device {i} sizes")
+check(sum(d["default"] for d in devices) == 1, "exactly one default device")
+
+p = subprocess.run([ADNET, "devices"], capture_output=True, text=True)
+check(p.returncode == 0, "devices exits 0")
+for d in devices:
+    check(f"[{d['index']}] {d['name']}" in p.stdout, f"table lists [{d['index']}] {d['name']}")
+    check(d["driver_version"] in p.stdout and d["platform"] in p.stdout,
+          f"table shows driver and platform of {d['index']}")
+
+# a spec that matches nothing: exit 1, one line listing every device
+frames = tempfile.mkdtemp()
+cv2.imwrite(os.path.join(frames, "00000.png"), np.zeros((8, 8, 3), np.uint8))
+p = subprocess.run([ADNET, "segment", "--weights", "w", "--frames", frames, "--out",
+                    os.path.join(frames, "out"), "--device", "no-such-device"],
+                   capture_output=True, text=True)
+lines = p.stderr.strip().splitlines()
+check(p.returncode == 1, f"segment --device no-such-device exits 1 (got {p.returncode})")
+check(len(lines) == 1 and "no-such-device" in lines[0], "one line naming the spec")
+check(all(d["name"] in p.stderr for d in devices), "the message lists every device")
+shutil.rmtree(frames)
+
+p = subprocess.run([ADNET, "devices", "--bogus"], capture_output=True, text=True)
+check(p.returncode == 2, "an unknown option exits 2")
+sys.exit(1 if failures else 0)
