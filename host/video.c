@@ -186,7 +186,7 @@ typedef struct pipeline {
     int video_scored;
     int video_prune_missing;
     adn_segment_result result;
-    char model_desc[64], device_name[128];
+    adnet_model_info info; /* read once: the writer never touches the model */
 } pipeline;
 
 /* Records the calling thread's last error as the run's failure, unless one came first. */
@@ -415,13 +415,11 @@ static adnet_status begin_video(pipeline *p, const out_item *oi) {
         cJSON_AddItemToArray(sizes, cJSON_CreateIntArray(wh, 2));
         cJSON_AddItemToArray(feats, cJSON_CreateIntArray(fhw, 2));
     }
-    cJSON_AddStringToObject(s, "device", p->device_name);
-    adnet_model_info info;
-    adnet_model_get_info(p->m, &info);
+    cJSON_AddStringToObject(s, "device", p->info.device);
     cJSON *model = cJSON_AddObjectToObject(s, "model");
-    cJSON_AddStringToObject(model, "kind", adnet_model_kind_name(info.kind));
-    cJSON_AddNumberToObject(model, "depth", info.depth);
-    cJSON_AddNumberToObject(model, "embed", info.embed);
+    cJSON_AddStringToObject(model, "kind", adnet_model_kind_name(p->info.kind));
+    cJSON_AddNumberToObject(model, "depth", p->info.depth);
+    cJSON_AddNumberToObject(model, "embed", p->info.embed);
     if (o->weights_path) cJSON_AddStringToObject(model, "weights", o->weights_path);
     cJSON *opt = cJSON_AddObjectToObject(s, "options");
     int size[2] = {o->width, o->height};
@@ -864,9 +862,7 @@ adnet_status adn_segment_videos(adnet_model *m, const adn_video_set *set, const 
     pthread_mutex_init(&p->err_mutex, NULL);
     adn_temporal_init(&p->temporal);
     adn_pruning_init(&p->pruning);
-    adnet_model_info info;
-    adnet_model_get_info(m, &info);
-    snprintf(p->device_name, sizeof p->device_name, "%s", info.device);
+    adnet_model_get_info(m, &p->info);
 
     adnet_status st = setup_passes(p);
     if (st == ADNET_OK) st = adn_metrics_create(&p->metrics);

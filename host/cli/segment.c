@@ -184,7 +184,7 @@ static int parse_shard(const char *s, int *i, int *n) {
 }
 
 int cmd_segment(int argc, char **argv) {
-    const char *weights = NULL, *frames_dir = NULL, *davis = NULL, *videos = "val";
+    const char *weights = NULL, *frames_dir = NULL, *davis = NULL, *videos = NULL;
     const char *out_dir = NULL, *model_name = NULL, *size = "857x481", *device = NULL;
     const char *threshold = "0.5", *anchor = "0", *prune = NULL, *annotations = NULL;
     const char *shard = NULL;
@@ -197,7 +197,7 @@ int cmd_segment(int argc, char **argv) {
         {"davis", "ROOT", "a DAVIS tree: ROOT/JPEGImages/480p/<video>/", &davis, NULL},
         {"videos", "SET",
          "with --davis: val or train (ROOT/ImageSets/2016/SET.txt), all (every folder), or "
-         "names a,b,c",
+         "names a,b,c (default: val)",
          &videos, NULL},
         {"out", "OUT", "output folder (see Outputs below)", &out_dir, NULL},
         {"model", "NAME", "ad, inter, intra, concat or base (default: from the weights)",
@@ -263,6 +263,8 @@ int cmd_segment(int argc, char **argv) {
 
     if (!frames_dir == !davis)
         return cli_usage_error(&cmd, "give either --frames DIR or --davis ROOT");
+    if (videos && !davis) return cli_usage_error(&cmd, "--videos needs --davis");
+    if (!videos) videos = "val";
     if (!list && !weights) return cli_usage_error(&cmd, "--weights is required");
     if (!list && !out_dir) return cli_usage_error(&cmd, "--out is required");
     int shard_i = 0, shard_n = 1;

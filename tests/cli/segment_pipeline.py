@@ -259,6 +259,8 @@ def mode_frames(adnet, case, work):
     check(mean is not None and mean[0] == 1 and abs(mean[1] - score) <= 1e-6,
           "printed mean over 1 video %s" % (mean,))
 
+    check_anchor_and_png(adnet, case, work, names[:3])
+
     s = json.load(open(os.path.join(out, "summary.json")))
     pf = s.get("per_frame", [])
     check(s.get("video") == "frames" and s.get("frames") == len(names) and
@@ -280,6 +282,37 @@ def mode_frames(adnet, case, work):
               for f, m in zip(pf, masks)), "summary: foreground fraction of each written mask")
     check(all(abs(f.get("iou", -1) - i) < 1e-12 for f, i in zip(pf, ious)) and
           abs(s.get("released_iou", -1) - score) < 1e-12, "summary: per-frame and video IoU")
+
+
+def check_anchor_and_png(adnet, case, work, names):
+    """--anchor 2 over frames a, b, c must give the logits that anchor 0 gives over the same
+    frames reordered c, a, b; the reordered frames are PNG copies of the decoded JPEGs (the
+    same pixels), which checks PNG input on the way."""
+    weights = os.path.join(case, "weights.safetensors")
+    first = os.path.join(work, "anchor-jpeg")
+    os.makedirs(first)
+    for n in names:
+        os.symlink(os.path.join(case, "frames", n + ".jpg"), os.path.join(first, n + ".jpg"))
+    second = os.path.join(work, "anchor-png")
+    os.makedirs(second)
+    order = [names[2], names[0], names[1]]
+    for i, n in enumerate(order):
+        img = cv2.imread(os.path.join(case, "frames", n + ".jpg"))
+        cv2.imwrite(os.path.join(second, "%d-%s.png" % (i, n)), img)
+    common = ["--weights", weights, "--size", SIZE, "--save-logits", "--no-temporal", "--quiet"]
+    run(adnet, common + ["--frames", first, "--anchor", "2", "--out", first + "-out"])
+    run(adnet, common + ["--frames", second, "--out", second + "-out"])
+    same = []
+    for i, n in enumerate(order):
+        a = np.load(os.path.join(first + "-out", "logits", n + ".npy"))
+        b = np.load(os.path.join(second + "-out", "logits", "%d-%s.npy" % (i, n)))
+        same.append(bool(np.array_equal(a, b)))
+    check(all(same), "--anchor 2 equals anchor 0 on the frames reordered (PNG frames): %s"
+          % same)
+    a = np.load(os.path.join(first + "-out", "logits", names[0] + ".npy"))
+    ref = np.load(os.path.join(case, "expected", names[0] + ".npy"))
+    check(not np.allclose(a, ref, atol=1e-3 * (ref.max() - ref.min())),
+          "... and differs from anchor 0's logits (the anchor matters)")
 
 
 def mode_msm(adnet, case, work):
