@@ -327,7 +327,7 @@ def mode_msm(adnet, case, work):
     info = json.load(open(os.path.join(case, "info.json")))
     W, H = info["frame_size"]
     # pruning masks: a vertical band cut out of the middle (it splits the foreground so that
-    # the box logic has several contours), and no file at all for frame 2 (the released loop
+    # the box logic has several contours), and no file at all for frame 0 (the released loop
     # then skips the multiplication)
     prune_dir = os.path.join(work, "prune")
     os.makedirs(prune_dir)
@@ -335,7 +335,7 @@ def mode_msm(adnet, case, work):
     for i, n in enumerate(names):
         pm = np.full((H, W), 255, np.uint8)
         pm[:, int(W * 0.42) + 4 * i:int(W * 0.58) + 4 * i] = 0
-        if i == 2:
+        if i == 0:
             prune.append(None)
             continue
         cv2.imwrite(os.path.join(prune_dir, n + ".png"), pm)
