@@ -154,7 +154,7 @@ typedef struct pipeline {
     const adn_video_set *set;
     const char *out;
     const adn_segment_options *o;
-    adn_progress_fn progress;
+    adn_segment_progress_fn progress;
     void *user;
     pass passes[ADN_MSM_PASSES];
     int n_passes;
@@ -840,8 +840,8 @@ static adnet_status setup_passes(pipeline *p) {
 }
 
 adnet_status adn_segment_videos(adnet_model *m, const adn_video_set *set, const char *out_dir,
-                                const adn_segment_options *o, adn_progress_fn progress, void *user,
-                                adn_segment_result *result) {
+                                const adn_segment_options *o, adn_segment_progress_fn progress,
+                                void *user, adn_segment_result *result) {
     if (result) memset(result, 0, sizeof *result);
     for (int i = 0; i < set->n; i++)
         if (o->anchor_index < 0 || o->anchor_index >= set->videos[i].frames.n)
@@ -928,4 +928,29 @@ adnet_status adn_segment_videos(adnet_model *m, const adn_video_set *set, const 
     pthread_mutex_destroy(&p->err_mutex);
     free(p);
     return st;
+}
+
+/* ---- one video, the first interface ------------------------------------------------------ */
+
+typedef struct frame_progress {
+    adn_progress_fn fn;
+    void *user;
+} frame_progress;
+
+static void forward_frame(void *user, const adn_progress *e) {
+    const frame_progress *f = user;
+    if (e->kind == ADN_PROGRESS_FRAME) f->fn(f->user, e->frame, e->n_frames, e->frame_name);
+}
+
+adnet_status adn_segment_video(adnet_model *m, const adn_frame_list *frames, const char *out_dir,
+                               const adn_segment_options *o, adn_progress_fn progress, void *user) {
+    /* a one-video set that borrows the frame list (never freed here) */
+    const char *slash = strrchr(frames->dir, '/');
+    adn_video v = {0};
+    v.name = (char *)(slash && slash[1] ? slash + 1 : frames->dir);
+    v.frames = *frames;
+    v.out_sub = "";
+    adn_video_set set = {&v, 1, frames->n};
+    frame_progress fp = {progress, user};
+    return adn_segment_videos(m, &set, out_dir, o, progress ? forward_frame : NULL, &fp, NULL);
 }

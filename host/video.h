@@ -67,7 +67,7 @@ typedef struct adn_progress {
     int prune_missing; /* frames without a pruning mask file (pruning skipped its product) */
 } adn_progress;
 
-typedef void (*adn_progress_fn)(void *user, const adn_progress *p);
+typedef void (*adn_segment_progress_fn)(void *user, const adn_progress *p);
 
 typedef struct adn_segment_result {
     int videos_done;
@@ -82,7 +82,14 @@ typedef struct adn_segment_result {
  * naming the file (or call) at fault; the frames finished before it keep complete files, and
  * no file is ever half-written. result may be NULL. */
 adnet_status adn_segment_videos(adnet_model *m, const adn_video_set *set, const char *out_dir,
-                                const adn_segment_options *o, adn_progress_fn progress, void *user,
-                                adn_segment_result *result);
+                                const adn_segment_options *o, adn_segment_progress_fn progress,
+                                void *user, adn_segment_result *result);
+
+/* One video's frames (no annotations, no pruning masks) into out_dir, as adn_segment_videos
+ * does it: the first interface of the video pipeline, kept for its callers. progress (may be
+ * NULL) is called after each frame's files are written. */
+typedef void (*adn_progress_fn)(void *user, int frame, int n_frames, const char *name);
+adnet_status adn_segment_video(adnet_model *m, const adn_frame_list *frames, const char *out_dir,
+                               const adn_segment_options *o, adn_progress_fn progress, void *user);
 
 #endif
