@@ -7,6 +7,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One option: its name in a 24-column field, its help wrapped at word boundaries to 100
+ * columns, continuation lines indented under the help. */
+static void print_wrapped(const char *left, const char *text) {
+    enum { INDENT = 27, WIDTH = 100 };
+    printf("  %-24s ", left);
+    int col = strlen(left) > 24 ? 3 + (int)strlen(left) : INDENT;
+    if (col > INDENT) {
+        printf("\n%*s", INDENT, "");
+        col = INDENT;
+    }
+    const char *s = text;
+    while (*s) {
+        while (*s == ' ') s++;
+        size_t word = strcspn(s, " ");
+        if (!word) break;
+        if (col > INDENT && col + 1 + (int)word > WIDTH) {
+            printf("\n%*s", INDENT, "");
+            col = INDENT;
+        } else if (col > INDENT) {
+            putchar(' ');
+            col++;
+        }
+        printf("%.*s", (int)word, s);
+        col += (int)word;
+        s += word;
+    }
+    putchar('\n');
+}
+
 static void print_help(const cli_command *cmd) {
     printf("Usage: %s %s\n\n%s\n\nOptions:\n", cmd->name, cmd->synopsis, cmd->description);
     for (int i = 0; i < cmd->n_options; i++) {
@@ -14,9 +43,11 @@ static void print_help(const cli_command *cmd) {
         char left[64];
         snprintf(left, sizeof left, "--%s%s%s", o->name, o->metavar ? " " : "",
                  o->metavar ? o->metavar : "");
-        printf("  %-24s %s", left, o->help);
-        if (o->value && *o->value) printf(" (default: %s)", *o->value);
-        printf("\n");
+        char text[1024];
+        int n = snprintf(text, sizeof text, "%s", o->help);
+        if (o->value && *o->value && n >= 0 && (size_t)n < sizeof text)
+            snprintf(text + n, sizeof text - (size_t)n, " (default: %s)", *o->value);
+        print_wrapped(left, text);
     }
     printf("  %-24s %s\n", "--help", "show this help and exit");
     if (cmd->epilog)

@@ -1,109 +1,369 @@
-/* adnet segment: the frames of a video in, masks (and logits) out. */
+/* adnet segment: the released evaluation loop over a folder of frames or a DAVIS tree, with a
+ * progress display, scores on the fly and shards for batch engines. */
 #include "args.h"
 #include "commands.h"
 
 #include "adnet.h"
-#include "device.h"
-#include "frames.h"
+#include "dataset.h"
+#include "fsutil.h"
 #include "model.h"
 #include "video.h"
-#include "weights.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
-typedef struct progress_state {
-    int tty;
-} progress_state;
+/* ---- progress display ------------------------------------------------------------------- */
 
-static void on_frame(void *user, int frame, int n, const char *name) {
-    progress_state *p = user;
-    if (p->tty) {
-        fprintf(stderr, "\rframe %d/%d %s   ", frame + 1, n, name);
-        if (frame + 1 == n) fprintf(stderr, "\n");
-    } else {
-        fprintf(stderr, "frame %d/%d %s\n", frame + 1, n, name);
+typedef struct display {
+    int tty;          /* stderr is a terminal: one redrawn line with a bar */
+    int quiet;        /* nothing on stderr but errors */
+    int bar_shown;    /* the bar line is on screen and must be cleared before printing */
+    double last_draw; /* elapsed time of the last redraw or plain line */
+    double rate_t0;   /* elapsed time and frames done when the rate measurement began */
+    long long rate_f0;
+} display;
+
+static int terminal_width(void) {
+    struct winsize ws;
+    if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
+    return 80;
+}
+
+static void format_duration(double s, char *dst, size_t cap) {
+    long t = s < 0 ? 0 : (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(dst, cap, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(dst, cap, "%ld:%02ld", t / 60, t % 60);
+}
+
+static void clear_bar(display *d) {
+    if (d->bar_shown) {
+        fputs("\r\033[K", stderr);
+        d->bar_shown = 0;
     }
 }
 
+/* Frames per second since the first frame was written (the start-up and the first anchor are
+ * not frames), and the time left at that rate. */
+static double frame_rate(const display *d, const adn_progress *e) {
+    double dt = e->elapsed - d->rate_t0;
+    long long df = e->frames_done - d->rate_f0;
+    return dt > 0 && df > 0 ? (double)df / dt : 0.0;
+}
+
+static void on_progress(void *user, const adn_progress *e) {
+    display *d = user;
+    switch (e->kind) {
+        case ADN_PROGRESS_VIDEO_BEGIN:
+            if (e->frames_done == 0) {
+                d->rate_t0 = e->elapsed;
+                d->rate_f0 = 0;
+            }
+            return;
+        case ADN_PROGRESS_FRAME: {
+            if (e->frames_done == 1) { /* measure from the first written frame */
+                d->rate_t0 = e->elapsed;
+                d->rate_f0 = 1;
+            }
+            if (d->quiet) return;
+            int last_of_video = e->frame + 1 == e->n_frames;
+            double min_gap = d->tty ? 0.1 : 1.0;
+            if (e->elapsed - d->last_draw < min_gap && !last_of_video && e->frames_done > 1) return;
+            d->last_draw = e->elapsed;
+            double fps = frame_rate(d, e);
+            char left[32] = "--:--";
+            if (fps > 0)
+                format_duration((double)(e->frames_total - e->frames_done) / fps, left,
+                                sizeof left);
+            char rate[32] = "-- fps";
+            if (fps > 0) snprintf(rate, sizeof rate, "%.2f fps", fps);
+            if (d->tty) {
+                char text[512];
+                int n = snprintf(text, sizeof text, " video %d/%d %s  frame %d/%d  %s  %s left",
+                                 e->video + 1, e->n_videos, e->video_name, e->frame + 1,
+                                 e->n_frames, rate, left);
+                int bar = terminal_width() - n - 3;
+                if (bar > 40) bar = 40;
+                fputs("\r\033[K", stderr);
+                if (bar >= 10) {
+                    int fill = (int)((double)bar * (double)e->frames_done /
+                                     (double)(e->frames_total ? e->frames_total : 1));
+                    fputc('[', stderr);
+                    for (int i = 0; i < bar; i++) fputc(i < fill ? '#' : '.', stderr);
+                    fputc(']', stderr);
+                }
+                fputs(text, stderr);
+                d->bar_shown = 1;
+            } else {
+                fprintf(stderr, "video %d/%d %s: frame %d/%d (%s), %s, %s left\n", e->video + 1,
+                        e->n_videos, e->video_name, e->frame + 1, e->n_frames, e->frame_name, rate,
+                        left);
+            }
+            fflush(stderr);
+            return;
+        }
+        case ADN_PROGRESS_VIDEO_END:
+            if (!d->quiet) {
+                clear_bar(d);
+                fprintf(stderr, "video %d/%d %s: %d frames in %.1f s\n", e->video + 1, e->n_videos,
+                        e->video_name, e->n_frames, e->video_seconds);
+                if (e->prune_missing)
+                    fprintf(stderr,
+                            "adnet: note: %d frame%s of %s had no pruning mask (not multiplied, "
+                            "as released)\n",
+                            e->prune_missing, e->prune_missing == 1 ? "" : "s", e->video_name);
+            }
+            if (e->scored) {
+                fflush(stderr);
+                printf("%s: IoU %.6f\n", e->video_name, e->iou);
+                fflush(stdout);
+            }
+            return;
+    }
+}
+
+/* ---- signals ---------------------------------------------------------------------------- */
+
+static volatile sig_atomic_t g_interrupted;
+
+static void on_interrupt(int sig) {
+    (void)sig;
+    g_interrupted = 1;
+}
+
+static void catch_interrupts(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sa.sa_flags = (int)SA_RESETHAND; /* a second Ctrl-C ends the program at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
+enum { EXIT_INTERRUPTED = 130 };
+
+static const char epilog[] =
+    "Outputs (DAVIS results layout; with --frames there is no <video>/ level):\n"
+    "  OUT/masks/<video>/<frame>.png      0/255 masks, or palette index 1 with --palette\n"
+    "  OUT/heatmaps/<video>/<frame>.png   sigmoid of the final logits x 255 (--save-heatmaps)\n"
+    "  OUT/logits/<video>/<frame>.npy     float32 1 x h x w raw network output; with\n"
+    "                                     --ms-mirror the averaged logits at frame size\n"
+    "  OUT/overlays/<video>/<frame>.jpg   frame, tinted mask and outline (--overlay)\n"
+    "  OUT/summary/<video>.json           per video (OUT/summary.json with --frames)\n"
+    "Every file is written under a temporary name and renamed: none is ever half-written.\n"
+    "Scores (--annotations, or Annotations/480p/<video> with --davis) go to standard output,\n"
+    "one line per video and the mean at the end; progress goes to standard error.\n"
+    "\n"
+    "Examples:\n"
+    "  adnet segment --weights ad.safetensors --frames clip/ --out result/\n"
+    "  adnet segment --weights ad.safetensors --davis DAVIS --videos val --ms-mirror --out r/\n"
+    "  adnet segment --weights ad.safetensors --davis DAVIS --videos all --shard 3/8 --out r/\n"
+    "\n"
+    "Exit status: 0 success, 1 the run failed (the message names the file or device),\n"
+    "2 bad command line, 130 interrupted (every file written so far is complete).\n";
+
+static int parse_shard(const char *s, int *i, int *n) {
+    char *end;
+    long a = strtol(s, &end, 10);
+    if (end == s || *end != '/') return -1;
+    const char *rest = end + 1;
+    long b = strtol(rest, &end, 10);
+    if (end == rest || *end || b < 1 || b > 1000000 || a < 0 || a >= b) return -1;
+    *i = (int)a;
+    *n = (int)b;
+    return 0;
+}
+
 int cmd_segment(int argc, char **argv) {
-    const char *weights = NULL, *frames_dir = NULL, *out_dir = NULL, *model_name = NULL;
-    const char *size = "857x481", *device = NULL, *threshold = "0.5";
-    int save_logits = 0, quiet = 0;
+    const char *weights = NULL, *frames_dir = NULL, *davis = NULL, *videos = NULL;
+    const char *out_dir = NULL, *model_name = NULL, *size = "857x481", *device = NULL;
+    const char *threshold = "0.5", *anchor = "0", *prune = NULL, *annotations = NULL;
+    const char *shard = NULL;
+    int save_logits = 0, save_heatmaps = 0, overlay = 0, palette = 0, no_temporal = 0;
+    int ms_mirror = 0, quiet = 0, list = 0;
     cli_option opts[] = {
         {"weights", "W", "AD-Net weights (safetensors; see weights/convert.py)", &weights, NULL},
-        {"frames", "DIR", "a video: its .jpg/.png frames in name order, the first is the anchor",
-         &frames_dir, NULL},
-        {"out", "OUT", "output directory: OUT/masks/<frame>.png, OUT/logits/<frame>.npy", &out_dir,
+        {"frames", "DIR", "one video: the .jpg/.png frames of DIR in name order", &frames_dir,
          NULL},
+        {"davis", "ROOT", "a DAVIS tree: ROOT/JPEGImages/480p/<video>/", &davis, NULL},
+        {"videos", "SET",
+         "with --davis: val or train (ROOT/ImageSets/2016/SET.txt), all (every folder), or "
+         "names a,b,c (default: val)",
+         &videos, NULL},
+        {"out", "OUT", "output folder (see Outputs below)", &out_dir, NULL},
         {"model", "NAME", "ad, inter, intra, concat or base (default: from the weights)",
          &model_name, NULL},
-        {"size", "WxH", "network input size", &size, NULL},
-        {"threshold", "T", "mask threshold on the raw logits", &threshold, NULL},
-        {"save-logits", NULL, "also write the raw logits (1 x h x w float32 .npy)", NULL,
-         &save_logits},
+        {"size", "WxH", "network input size (the frames are resized to it)", &size, NULL},
+        {"anchor", "N", "index of the anchor frame in every video (0 = the first, as released)",
+         &anchor, NULL},
+        {"threshold", "T", "mask = logits > T (raw logits, not a sigmoid)", &threshold, NULL},
+        {"no-temporal", NULL, "turn off the released temporal post-processing (on by default)",
+         NULL, &no_temporal},
+        {"ms-mirror", NULL,
+         "multi-scale + mirror: 0.75, 1 and 1.5 x --size, each also mirrored; the six logit "
+         "maps are averaged (6x slower)",
+         NULL, &ms_mirror},
+        {"prune-masks", "DIR",
+         "instance pruning with per-frame masks DIR/<frame>.png (DIR/<video>/<frame>.png with "
+         "--davis); 0 = cut",
+         &prune, NULL},
+        {"annotations", "DIR",
+         "score masks against DIR/<frame>.png (DIR/<video>/... with --davis; default there: "
+         "ROOT/Annotations/480p)",
+         &annotations, NULL},
+        {"save-logits", NULL,
+         "write OUT/logits/: raw 1 x h x w float32 .npy; with --ms-mirror the averaged logits "
+         "at frame size (1 x H x W)",
+         NULL, &save_logits},
+        {"save-heatmaps", NULL, "write OUT/heatmaps/: sigmoid of the final logits, 8-bit PNG", NULL,
+         &save_heatmaps},
+        {"overlay", NULL,
+         "write OUT/overlays/: each frame with its mask tinted and outlined (JPEG)", NULL,
+         &overlay},
+        {"palette", NULL, "write masks as DAVIS palette PNGs (index 1 = object) instead of 0/255",
+         NULL, &palette},
+        {"shard", "I/N",
+         "with --davis: only the I-th of N disjoint shares of the videos (0 <= I < N; a video's "
+         "share depends on its name only)",
+         &shard, NULL},
+        {"list", NULL, "print the videos this command would segment (name, frames) and exit", NULL,
+         &list},
         {"device", "SPEC",
-         "OpenCL device: index, gpu, cpu, accelerator or a name substring "
-         "(default: $ADNET_DEVICE, else the fastest GPU, else the CPU)",
+         "OpenCL device: index, gpu, cpu, accelerator or a name substring (default: "
+         "$ADNET_DEVICE, else the fastest GPU, else the CPU)",
          &device, NULL},
-        {"quiet", NULL, "print nothing but errors", NULL, &quiet},
+        {"quiet", NULL, "no progress on standard error (scores and errors are still printed)", NULL,
+         &quiet},
     };
-    cli_command cmd = {"adnet segment",
-                       "--weights W --frames DIR --out OUT [options]",
-                       "Segments the primary object in every frame of a video with AD-Net. The "
-                       "anchor's embedding\nis computed once; masks are written at each frame's "
-                       "own size (logits upsampled with\nalign_corners=True, threshold on the raw "
-                       "logits).",
-                       NULL,
-                       opts,
-                       (int)(sizeof opts / sizeof opts[0]),
-                       0,
-                       0};
+    cli_command cmd = {
+        "adnet segment",
+        "--weights W (--frames DIR | --davis ROOT [--videos SET]) --out OUT [options]",
+        "Segments the primary object in every frame of each video as the released AD-Net "
+        "evaluation\ndoes: the anchor's embedding once per video, logits (optionally multi-scale "
+        "+ mirror) at\nthe frame's size, instance pruning (with --prune-masks), the temporal "
+        "step, and the\nthreshold on raw logits. Decoding, the device and writing overlap.",
+        epilog,
+        opts,
+        (int)(sizeof opts / sizeof opts[0]),
+        0,
+        0};
     const char *pos[1];
     int npos;
     int rc = cli_parse(&cmd, argc, argv, pos, &npos);
     if (rc >= 0) return rc;
-    if (!weights) return cli_usage_error(&cmd, "--weights is required");
-    if (!frames_dir) return cli_usage_error(&cmd, "--frames is required");
-    if (!out_dir) return cli_usage_error(&cmd, "--out is required");
 
+    if (!frames_dir == !davis)
+        return cli_usage_error(&cmd, "give either --frames DIR or --davis ROOT");
+    if (videos && !davis) return cli_usage_error(&cmd, "--videos needs --davis");
+    if (!videos) videos = "val";
+    if (!list && !weights) return cli_usage_error(&cmd, "--weights is required");
+    if (!list && !out_dir) return cli_usage_error(&cmd, "--out is required");
+    int shard_i = 0, shard_n = 1;
+    if (shard) {
+        if (!davis) return cli_usage_error(&cmd, "--shard needs --davis");
+        if (parse_shard(shard, &shard_i, &shard_n) != 0)
+            return cli_usage_error(&cmd, "--shard must be I/N with 0 <= I < N, got '%s'", shard);
+    }
     adn_segment_options o;
     adn_segment_options_default(&o);
-    o.save_logits = save_logits;
     if (cli_parse_size(size, &o.width, &o.height) != 0)
         return cli_usage_error(&cmd, "--size must be WxH (e.g. 857x481), got '%s'", size);
     char *end;
     o.threshold = strtof(threshold, &end);
     if (end == threshold || *end) return cli_usage_error(&cmd, "--threshold must be a number");
+    if (cli_parse_int(anchor, &o.anchor_index) != 0)
+        return cli_usage_error(&cmd, "--anchor must be a frame index (0, 1, ...), got '%s'",
+                               anchor);
+    o.temporal = !no_temporal;
+    o.ms_mirror = ms_mirror;
+    o.save_logits = save_logits;
+    o.save_heatmaps = save_heatmaps;
+    o.overlay = overlay;
+    o.palette = palette;
+    o.weights_path = weights;
     adnet_model_kind kind = ADNET_MODEL_UNKNOWN;
     if (model_name && (kind = adnet_model_kind_parse(model_name)) == ADNET_MODEL_UNKNOWN)
         return cli_usage_error(&cmd, "unknown --model '%s' (ad, inter, intra, concat, base)",
                                model_name);
 
-    adn_frame_list frames;
-    int st = adn_frames_list(frames_dir, &frames);
+    adn_video_set set;
+    int st = davis ? adn_videos_from_davis(davis, videos, annotations, prune, &set)
+                   : adn_videos_from_frames(frames_dir, annotations, prune, &set);
     if (st != ADNET_OK) return cli_fail(st);
+    if (shard) adn_videos_keep_share(&set, shard_i, shard_n);
+    if (list) {
+        for (int i = 0; i < set.n; i++)
+            printf("%s\t%d\n", set.videos[i].name, set.videos[i].frames.n);
+        adn_video_set_free(&set);
+        return CLI_EXIT_OK;
+    }
+    display d = {isatty(2), quiet, 0, -1.0, 0.0, 0};
+    if (set.n == 0) {
+        if (!quiet)
+            fprintf(stderr, "adnet: shard %d/%d holds none of the videos\n", shard_i, shard_n);
+        adn_video_set_free(&set);
+        return CLI_EXIT_OK;
+    }
+    /* what can fail without the model fails before it is loaded */
+    for (int i = 0; i < set.n; i++)
+        if (o.anchor_index >= set.videos[i].frames.n) {
+            fprintf(stderr, "adnet: anchor frame %d does not exist: video '%s' has %d frames\n",
+                    o.anchor_index, set.videos[i].name, set.videos[i].frames.n);
+            adn_video_set_free(&set);
+            return CLI_EXIT_FAILURE;
+        }
+    if ((st = adn_mkdir_p(out_dir)) != ADNET_OK) {
+        adn_video_set_free(&set);
+        return cli_fail(st);
+    }
+
     int dev_index;
     st = adnet_device_select(device, &dev_index);
     adnet_model *m = NULL;
     if (st == ADNET_OK) st = adnet_model_load(weights, kind, dev_index, &m);
     if (st != ADNET_OK) {
-        adn_frames_free(&frames);
+        adn_video_set_free(&set);
         return cli_fail(st);
     }
     if (!quiet) {
         adnet_model_info info;
         adnet_model_get_info(m, &info);
-        fprintf(stderr, "adnet: %s R%d (E=%d) on %s, %d frames at %dx%d\n",
-                adnet_model_kind_name(info.kind), info.depth, info.embed, info.device, frames.n,
-                o.width, o.height);
+        fprintf(stderr, "adnet: %s R%d (E=%d) on %s; %d video%s, %lld frames, input %dx%d%s\n",
+                adnet_model_kind_name(info.kind), info.depth, info.embed, info.device, set.n,
+                set.n == 1 ? "" : "s", set.total_frames, o.width, o.height,
+                o.ms_mirror ? " x 3 scales x mirror" : "");
     }
-    progress_state ps = {isatty(2)};
-    st = adn_segment_video(m, &frames, out_dir, &o, quiet ? NULL : on_frame, &ps);
+    catch_interrupts();
+    o.cancel = &g_interrupted;
+    adn_segment_result res;
+    st = adn_segment_videos(m, &set, out_dir, &o, on_progress, &d, &res);
+    clear_bar(&d);
+    fflush(stderr);
+    if (res.videos_scored > 0 && st == ADNET_OK && !res.cancelled) {
+        printf("mean IoU over %d video%s: %.6f\n", res.videos_scored,
+               res.videos_scored == 1 ? "" : "s", res.mean_iou);
+        fflush(stdout);
+    }
     adnet_model_free(m);
-    adn_frames_free(&frames);
+    adn_video_set_free(&set);
     if (st != ADNET_OK) return cli_fail(st);
+    if (res.cancelled) {
+        fprintf(stderr, "adnet: interrupted after %lld frames; every file written is complete\n",
+                res.frames_done);
+        return EXIT_INTERRUPTED;
+    }
+    if (!quiet)
+        fprintf(stderr, "adnet: %d video%s, %lld frames in %.1f s (%.2f frames/s); results in %s\n",
+                res.videos_done, res.videos_done == 1 ? "" : "s", res.frames_done, res.seconds,
+                res.seconds > 0 ? (double)res.frames_done / res.seconds : 0.0, out_dir);
     return CLI_EXIT_OK;
 }

@@ -16,7 +16,8 @@ As a program it writes one test case into a directory:
     expected/<frame>.npy           raw logits, float32 1 x h x w (anchor = frame 0)
     expected_masks/<frame>.png     logits upsampled to frame size, > 0.5, as 0/255 (the
                                    released loop before its temporal post-processing)
-    expected_msm/<frame>.npy       multi-scale + mirror logits at frame size (--ms-mirror)
+    expected_msm/<frame>.npy       multi-scale + mirror logits at frame size (--ms-mirror; the
+                                   first --ms-mirror-frames frames only, when given)
     info.json                      what the case is, and the logits ranges
 Expected outputs are computed from the weights as stored (after rounding to the file's dtype)
 and from the frames as read back from the JPEGs on disk, as the released evaluation reads them.
@@ -650,7 +651,7 @@ def generate(args):
             entry = OrderedDict([("frame", name), ("logits_min", float(arr.min())),
                                  ("logits_max", float(arr.max())),
                                  ("mask_fraction", float((mask > 0).mean()))])
-            if args.ms_mirror:
+            if args.ms_mirror and len(per_frame) < args.ms_mirror_frames:
                 msm = msm_logits(net, anchor, bgr, width, height)[0].numpy().astype(np.float32)
                 write_atomic(os.path.join(out, "expected_msm", name + ".npy"), npy_bytes(msm))
                 entry["msm_min"] = float(msm.min())
@@ -682,7 +683,8 @@ def generate(args):
     if args.ms_mirror:
         print("multi-scale sizes %s; msm range [%.4f, %.4f]"
               % (" ".join("%dx%d" % tuple(s) for s in info["msm_sizes"]),
-                 min(e["msm_min"] for e in per_frame), max(e["msm_max"] for e in per_frame)))
+                 min(e["msm_min"] for e in per_frame if "msm_min" in e),
+                 max(e["msm_max"] for e in per_frame if "msm_max" in e)))
     print("time: weights %.2f s, total %.2f s" % (t_init - t_start, t_end - t_start))
     return info
 
@@ -715,12 +717,16 @@ def parse_args(argv=None):
     p.add_argument("--no-metadata", action="store_true")
     p.add_argument("--ms-mirror", action="store_true",
                    help="also write expected_msm/ (multi-scale + mirror logits at frame size)")
+    p.add_argument("--ms-mirror-frames", type=int, default=None, metavar="N",
+                   help="with --ms-mirror: only for the first N frames (default: every frame)")
     p.add_argument("--threads", type=int, default=2)
     # Self-checks only: every channel count but E divided (a network adnet cannot load).
     p.add_argument("--width-div", type=int, default=1, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.frames < 1:
         p.error("--frames must be at least 1")
+    if args.ms_mirror_frames is None:
+        args.ms_mirror_frames = args.frames
     return args
 
 
