@@ -15,6 +15,7 @@ typedef struct command {
 static const command commands[] = {
     {"devices", cmd_devices, "list the OpenCL platforms and devices"},
     {"segment", cmd_segment, "segment the frames of a video"},
+    {"bench", cmd_bench, "measure speed, where the time goes, peak and memory per device"},
 };
 
 static void usage(FILE *out) {
