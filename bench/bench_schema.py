@@ -96,12 +96,20 @@ def _check(value, spec, path, errors):
         if not _matches_type(value, spec):
             errors.append("%s: expected %s, got %r" % (path, spec, value))
     elif isinstance(spec, tuple) and spec and spec[0] == "alt":
+        results = []
         for alt in spec[1:]:
             sub = []
             _check(value, alt, path, sub)
             if not sub:
                 return
-        errors.append("%s: %r matches none of the allowed forms" % (path, _short(value)))
+            results.append((alt, sub))
+        # the alternative of the value's own kind (an object for an object...) says best
+        # what is wrong inside it
+        same_kind = [sub for alt, sub in results if _kind(alt) == _kind_of(value)]
+        if len(same_kind) == 1:
+            errors.extend(same_kind[0])
+        else:
+            errors.append("%s: %s matches none of the allowed forms" % (path, _short(value)))
     elif isinstance(spec, dict):
         if not isinstance(value, dict):
             errors.append("%s: expected an object, got %s" % (path, type(value).__name__))
@@ -122,6 +130,26 @@ def _check(value, spec, path, errors):
             _check(item, spec[0], "%s[%d]" % (path, i), errors)
     else:
         raise ValueError("bad schema spec %r" % (spec,))
+
+
+def _kind(spec):
+    if spec is None:
+        return "null"
+    if isinstance(spec, dict):
+        return "object"
+    if isinstance(spec, list):
+        return "array"
+    return "scalar"
+
+
+def _kind_of(value):
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return "scalar"
 
 
 def _short(value):

@@ -78,6 +78,14 @@ static adnet_status open_weights(const adn_bench_config *c, adn_weights **w, adn
     return adn_weights_synthetic(arch, c->seed, w);
 }
 
+adnet_status adn_bench_check_weights(const adn_bench_config *c) {
+    adn_weights *w;
+    adn_arch arch;
+    ADN_TRY(open_weights(c, &w, &arch));
+    adn_weights_close(w);
+    return ADNET_OK;
+}
+
 static adnet_status load_model(adn_device *dev, const adn_bench_config *c, adnet_model **m) {
     adn_weights *w;
     adn_arch arch;
@@ -372,13 +380,15 @@ static adnet_status measure(adnet_model *m, const adn_bench_config *c, adn_bench
         if (done) clReleaseEvent(done);
     }
     if (st == ADNET_OK) adn_timing_from(&r->cached, samples, n);
-    /* anchor recomputed for every frame, as the released loop does */
+    /* anchor recomputed for every frame, as the released loop does (base and intra do not
+     * use the anchor: for them this is the cached mode again) */
+    int uses_anchor = r->arch.kind != ADNET_MODEL_BASE && r->arch.kind != ADNET_MODEL_INTRA;
     for (int i = 0; i < n && st == ADNET_OK; i++) {
         adn_device_trace_clear(dev);
         double t0 = now_seconds();
-        st = adn_model_anchor(m, 0, anchor, w, h);
+        if (uses_anchor) st = adn_model_anchor(m, 0, anchor, w, h);
         double t1 = now_seconds();
-        if (st == ADNET_OK) st = adn_profile_add(&pa, dev, NULL, t1 - t0);
+        if (st == ADNET_OK && uses_anchor) st = adn_profile_add(&pa, dev, NULL, t1 - t0);
         if (st == ADNET_OK) st = run_frame(m, frame, w, h, logits, &done);
         samples[i] = now_seconds() - t0;
         if (done) clReleaseEvent(done);
@@ -414,6 +424,9 @@ static adnet_status plan_figures(adnet_model *m, adn_bench_result *r) {
         if (!strcmp(s->group, "classifier")) r->classifier_macs += s->macs;
     }
     for (int i = 0; i < r->anchor.n_steps; i++) r->features_macs += r->anchor.steps[i].macs;
+    r->released_macs = r->frame_macs;
+    if (r->arch.kind != ADNET_MODEL_BASE && r->arch.kind != ADNET_MODEL_INTRA)
+        r->released_macs += r->features_macs;
     ADN_TRY(adn_model_memory(m, w, h, &r->arena_bytes, &r->weight_bytes));
     r->anchor_bytes = r->arch.kind == ADNET_MODEL_BASE
                           ? 0

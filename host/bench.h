@@ -93,6 +93,8 @@ typedef struct adn_bench_result {
     double features_macs;   /* one feature extraction (the anchor graph) */
     double attention_macs;  /* the attention branches */
     double classifier_macs; /* the classifier */
+    double released_macs;   /* a frame of the released loop: the frame graph, plus one feature
+                               extraction of the anchor for the models that use it */
     /* steady state, wall-clock per frame (upload, network, logits back on the host) */
     adn_timing cached, recomputed;
     adn_bench_profile frame;  /* frame graph, anchor cached */
@@ -108,6 +110,10 @@ typedef struct adn_bench_result {
     int sgemm_n, sgemm_reps;
     adn_bench_first_frame cold, warm;
 } adn_bench_result;
+
+/* Opens the weights the configuration names (file or synthetic) and checks that they fit the
+ * architecture, as a measurement would, without a device. */
+adnet_status adn_bench_check_weights(const adn_bench_config *c);
 
 /* Measures device device_index. dry_run: plan only (FLOP counts and the memory plan). */
 adnet_status adn_bench_run(int device_index, const adn_bench_config *c, int dry_run,

@@ -220,7 +220,7 @@ cJSON *adn_bench_result_json(const adn_bench_result *r) {
     cJSON_AddNumberToObject(fl, "attention_macs", r->attention_macs);
     cJSON_AddNumberToObject(fl, "classifier_macs", r->classifier_macs);
     cJSON_AddNumberToObject(fl, "frame_macs", r->frame_macs);
-    cJSON_AddNumberToObject(fl, "released_loop_macs", r->frame_macs + r->features_macs);
+    cJSON_AddNumberToObject(fl, "released_loop_macs", r->released_macs);
 
     if (r->dry_run) {
         cJSON_AddNullToObject(o, "steady");
@@ -232,9 +232,12 @@ cJSON *adn_bench_result_json(const adn_bench_result *r) {
         cJSON *s = cJSON_AddObjectToObject(o, "steady");
         cJSON_AddItemToObject(s, "anchor_cached", timing_json(r, &r->cached, r->frame_macs));
         cJSON_AddItemToObject(s, "anchor_recomputed",
-                              timing_json(r, &r->recomputed, r->frame_macs + r->features_macs));
+                              timing_json(r, &r->recomputed, r->released_macs));
         cJSON_AddItemToObject(o, "profile", profile_json(r, &r->frame, 1));
-        cJSON_AddItemToObject(o, "anchor_profile", profile_json(r, &r->anchor, 0));
+        if (r->anchor.runs > 0)
+            cJSON_AddItemToObject(o, "anchor_profile", profile_json(r, &r->anchor, 0));
+        else
+            cJSON_AddNullToObject(o, "anchor_profile");
         cJSON *h = cJSON_AddObjectToObject(o, "host_per_frame");
         cJSON_AddNumberToObject(h, "frame_width", ADN_BENCH_FRAME_W);
         cJSON_AddNumberToObject(h, "frame_height", ADN_BENCH_FRAME_H);

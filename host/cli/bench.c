@@ -246,7 +246,7 @@ static void print_result(const adn_bench_result *r, uint64_t rss) {
     printf("  FLOPs of the plan: feature extractor %.2f GMAC, attention %.2f GMAC, classifier "
            "%.3f GMAC; frame %.2f GMAC, released loop (anchor recomputed) %.2f GMAC\n",
            r->features_macs / 1e9, r->attention_macs / 1e9, r->classifier_macs / 1e9,
-           r->frame_macs / 1e9, (r->frame_macs + r->features_macs) / 1e9);
+           r->frame_macs / 1e9, r->released_macs / 1e9);
     char w[32], a[32], an[32];
     fmt_bytes(w, sizeof w, (double)r->weight_bytes);
     fmt_bytes(a, sizeof a, (double)r->arena_bytes);
@@ -259,7 +259,7 @@ static void print_result(const adn_bench_result *r, uint64_t rss) {
            "%SGEMM");
     const adn_timing *t[2] = {&r->cached, &r->recomputed};
     const char *names[2] = {"anchor cached", "anchor recomputed"};
-    double macs[2] = {r->frame_macs, r->frame_macs + r->features_macs};
+    double macs[2] = {r->frame_macs, r->released_macs};
     for (int i = 0; i < 2; i++) {
         double g = 2.0 * macs[i] / t[i]->mean_s / 1e9;
         char p1[16], p2[16];
@@ -315,8 +315,9 @@ static void print_result(const adn_bench_result *r, uint64_t rss) {
         printf("  warning: %d profiling events ended before the one enqueued before them; their "
                "steps are under-counted\n",
                p->reordered);
-    printf("  anchor graph (recomputed mode): %.3f s wall, %.3f s on the device per frame\n",
-           r->anchor.wall_s, r->anchor.device_s);
+    if (r->anchor.runs > 0)
+        printf("  anchor graph (recomputed mode): %.3f s wall, %.3f s on the device per frame\n",
+               r->anchor.wall_s, r->anchor.device_s);
 }
 
 /* ---- the command ------------------------------------------------------------------- */
@@ -425,6 +426,18 @@ int cmd_bench(int argc, char **argv) {
     if (child_out) {
         if (n_dev != 1) return cli_usage_error(&cmd, "--first-frame-child takes one device");
         return first_frame_child(idx[0], &c, child_out);
+    }
+
+    /* fail now, not after minutes of measuring: the weights must fit, the JSON be writable */
+    if (weights) {
+        st = adn_bench_check_weights(&c);
+        if (st != ADNET_OK) return cli_fail(st);
+    }
+    if (json) {
+        adn_atomic_file probe;
+        st = adn_atomic_open(&probe, json);
+        if (st != ADNET_OK) return cli_fail(st);
+        adn_atomic_abort(&probe);
     }
 
     char exe[4096];
