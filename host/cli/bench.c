@@ -167,8 +167,8 @@ static int first_frames(const child_args *base, int cold, adn_bench_first_frame 
     snprintf(out_path, sizeof out_path, "%s/first-frame.json", dir);
     child_args a = *base;
     int rc = 0;
+    char caches[4200]; /* both runs use it */
     if (cold) {
-        char caches[4200];
         snprintf(caches, sizeof caches, "%s/caches", dir);
         mkdir(caches, 0700);
         a.cache_dir = caches;
