@@ -87,8 +87,10 @@ static int run_child(const child_args *a, const char *out_path, adn_bench_first_
     argv[n++] = out_path;
     argv[n++] = "--device";
     argv[n++] = dev;
-    argv[n++] = "--model";
-    argv[n++] = a->model;
+    if (a->model) {
+        argv[n++] = "--model";
+        argv[n++] = a->model;
+    }
     argv[n++] = "--size";
     argv[n++] = a->size;
     argv[n++] = "--seed";
@@ -331,7 +333,7 @@ static char *iso_date(char *buf, size_t cap) {
 }
 
 int cmd_bench(int argc, char **argv) {
-    const char *device = NULL, *model = "ad", *backbone = NULL, *size = "857x481";
+    const char *device = NULL, *model = NULL, *backbone = NULL, *size = "857x481";
     const char *frames = "5", *warmup = "1", *weights = NULL, *json = NULL, *seed = "1";
     const char *peak_gemm = "2048", *peak_seconds = "1", *child_out = NULL;
     int dry_run = 0, no_cold = 0, no_first = 0, no_peak = 0, quiet = 0;
@@ -340,7 +342,8 @@ int cmd_bench(int argc, char **argv) {
          "OpenCL device: index, gpu, cpu, a name substring, or all "
          "(default: $ADNET_DEVICE, else the fastest GPU, else the CPU)",
          &device, NULL},
-        {"model", "NAME", "ad, inter, intra, concat or base", &model, NULL},
+        {"model", "NAME", "ad, inter, intra, concat or base (default: ad, or the weights')", &model,
+         NULL},
         {"backbone", "DEPTH", "ResNet depth, 50 or 101 (default: 101, or the weights')", &backbone,
          NULL},
         {"size", "WxH", "network input size", &size, NULL},
@@ -388,8 +391,9 @@ int cmd_bench(int argc, char **argv) {
 
     adn_bench_config c;
     adn_bench_config_default(&c);
-    c.kind = adnet_model_kind_parse(model);
-    if (c.kind == ADNET_MODEL_UNKNOWN)
+    /* the model: given, else the weights file's, else ad */
+    c.kind = model ? adnet_model_kind_parse(model) : weights ? ADNET_MODEL_UNKNOWN : ADNET_MODEL_AD;
+    if (model && c.kind == ADNET_MODEL_UNKNOWN)
         return cli_usage_error(&cmd, "unknown --model '%s' (ad, inter, intra, concat, base)",
                                model);
     c.depth = weights ? 0 : 101;
@@ -457,7 +461,7 @@ int cmd_bench(int argc, char **argv) {
     cJSON_AddItemToObject(doc, "host", adn_bench_host_json());
     cJSON *o = cJSON_AddObjectToObject(doc, "options");
     cJSON_AddStringToObject(o, "device", device ? device : "");
-    cJSON_AddStringToObject(o, "model", model);
+    cJSON_AddStringToObject(o, "model", model ? model : weights ? "from-weights" : "ad");
     if (c.depth)
         cJSON_AddNumberToObject(o, "backbone", c.depth);
     else
@@ -478,7 +482,10 @@ int cmd_bench(int argc, char **argv) {
     if (!quiet)
         printf("adnet bench %s (%s): %s R%s at %dx%d, %d frame%s per mode after %d warm-up, %s "
                "weights\n",
-               ADNET_VERSION_STRING, ADNET_GIT_COMMIT, model,
+               ADNET_VERSION_STRING, ADNET_GIT_COMMIT,
+               model     ? model
+               : weights ? "(model from the weights)"
+                         : "ad",
                c.depth ? (c.depth == 50 ? "50" : "101") : "(from the weights)", c.width, c.height,
                c.frames, c.frames == 1 ? "" : "s", c.warmup, weights ? weights : "random");
     int failed = 0;
