@@ -9,6 +9,11 @@ hook on every convolution: a convolution costs out_channels x out_h x out_w x
 `attend`. Bias additions, BatchNorm, activations and pooling are not multiply-adds and are
 not counted (adnet does not count them either).
 
+These are nominal counts, as the spec's "about 499 G" counts: every tap of every convolution,
+also the taps that read the zero padding. The ASPP's dilated convolutions (dilation 12, 24, 36
+on a 61 x 108 map) read mostly padding with their outer taps, so "in_bounds" also gives the
+count of taps inside the input: what is left for an implementation that skips padded taps.
+
 As a program it prints the counts as JSON:
     bench/adnet_flops.py --model ad --backbone 101 --size 857x481
 """
@@ -48,6 +53,13 @@ def group_of(module_name):
     return None
 
 
+def in_bounds_taps(n_in, n_out, k, stride, pad, dilation):
+    """Pairs (output position, kernel tap) along one axis whose input index lies inside the
+    input, 0 <= o * stride - pad + t * dilation < n_in."""
+    return sum(1 for o in range(n_out) for t in range(k)
+               if 0 <= o * stride - pad + t * dilation < n_in)
+
+
 def parse_size(text):
     w, h = text.lower().split("x")
     return int(w), int(h)
@@ -59,6 +71,7 @@ def count_macs(model, depth, width, height):
     classifier). Returns a dict."""
     net = ref.ADNetReference(model, depth).eval().to("meta")
     counts = {}
+    in_bounds = {}
     current = {"phase": None}
 
     def conv_hook(name):
@@ -67,6 +80,13 @@ def count_macs(model, depth, width, height):
             macs = output.numel() * (module.in_channels // module.groups) * k
             key = (current["phase"], group_of(name))
             counts[key] = counts.get(key, 0) + macs
+            taps = 1
+            for axis in (0, 1):
+                taps *= in_bounds_taps(inputs[0].shape[2 + axis], output.shape[2 + axis],
+                                       module.kernel_size[axis], module.stride[axis],
+                                       module.padding[axis], module.dilation[axis])
+            inside = output.shape[1] * (module.in_channels // module.groups) * taps
+            in_bounds[key] = in_bounds.get(key, 0) + inside
         return hook
 
     handles = [m.register_forward_hook(conv_hook(n)) for n, m in net.named_modules()
@@ -78,6 +98,7 @@ def count_macs(model, depth, width, height):
         mkv = kv.shape[1]
         key = (current["phase"], "attention")
         counts[key] = counts.get(key, 0) + 2 * mq * mkv * e
+        in_bounds[key] = in_bounds.get(key, 0) + 2 * mq * mkv * e
         return original_attend(q, kv)
 
     ref.attend = counting_attend
@@ -95,6 +116,8 @@ def count_macs(model, depth, width, height):
             h.remove()
     features = sum(v for (phase, _), v in counts.items() if phase == "anchor")
     frame_groups = {g: counts.get(("frame", g), 0) for g in GROUP_ORDER}
+    inside_groups = {g: in_bounds.get(("frame", g), 0) for g in GROUP_ORDER}
+    inside_features = sum(v for (phase, _), v in in_bounds.items() if phase == "anchor")
     frame = sum(frame_groups.values())
     fh, fw = ref.feature_size(width, height)
     return {
@@ -108,6 +131,13 @@ def count_macs(model, depth, width, height):
         # do not use them)
         "released_loop_macs": frame + (0 if model in ("base", "intra") else features),
         "groups": frame_groups,
+        # the same, counting only the taps that read inside the input (not its zero padding):
+        # the arithmetic left for an implementation that skips padded taps
+        "in_bounds": {
+            "features_macs": inside_features,
+            "frame_macs": sum(inside_groups.values()),
+            "groups": inside_groups,
+        },
     }
 
 

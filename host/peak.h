@@ -8,7 +8,8 @@
 
 /* GFLOP/s of the multiply-add kernels of cl/peak.cl: for each, the best of three runs of
  * about min_seconds / 6 each after its iteration count has been scaled up to that length;
- * the faster kernel counts, and *kernel gets its name. */
+ * the faster kernel counts, and *kernel gets its name. A kernel that fails on this device is
+ * skipped; the call fails only when none runs. */
 adnet_status adn_peak_fma(adn_device *dev, double min_seconds, double *gflops, const char **kernel);
 
 /* GFLOP/s (2 n^3 per call) of CLBlast SGEMM on n x n row-major matrices: one untimed call
