@@ -77,6 +77,14 @@ def main():
                   "released_loop_macs"):
             check(res["flops"][k] == want[k], "%s R%d %s: %s %d = independent count %d"
                   % (model, depth, size, k, res["flops"][k], want[k]))
+    # in-bounds taps, hand-counted: a 3-tap dilation-36 axis of 61 (ASPP conv4 at 857x481):
+    # the centre tap always, the outer taps for 61 - 36 = 25 positions each
+    check(adnet_flops.in_bounds_taps(61, 61, 3, 1, 36, 36) == 61 + 25 + 25,
+          "in-bounds taps, dilation 36 on 61")
+    # conv1: 3 taps, stride 2, pad 1 on 481 -> 241 outputs, input index 2 o - 1 + t: the first
+    # output's first tap reads index -1, the last output's last tap index 481, both padding
+    check(adnet_flops.in_bounds_taps(481, 241, 3, 2, 1, 1) == 3 * 241 - 2,
+          "in-bounds taps, stride 2 pad 1 on 481")
     print("bench_flops: %s" % ("%d failures" % len(failures) if failures else "ok"))
     return 1 if failures else 0
 
