@@ -418,6 +418,9 @@ adnet_status adn_set_args(cl_kernel k, const char *kernel_name, int n, const siz
     return ADNET_OK;
 }
 
+/* Records a profiled event with its label (profiling section below). */
+static void trace_labeled(adn_device *dev, cl_event ev, const char *label);
+
 adnet_status adn_enqueue(adn_device *dev, cl_kernel k, int dims, const size_t *global,
                          const size_t *local, const char *what) {
     for (int i = 0; i < dims; i++)
@@ -430,7 +433,7 @@ adnet_status adn_enqueue(adn_device *dev, cl_kernel k, int dims, const size_t *g
         snprintf(msg, sizeof msg, "clEnqueueNDRangeKernel(%s)", what);
         return adn_cl_fail(err, msg);
     }
-    adn_device_trace(dev, ev);
+    trace_labeled(dev, ev, what);
     return ADNET_OK;
 }
 
@@ -529,7 +532,7 @@ cl_event *adn_device_event_slot(adn_device *dev, cl_event *slot) {
     return dev->profiling ? slot : NULL;
 }
 
-void adn_device_trace(adn_device *dev, cl_event ev) {
+static void trace_labeled(adn_device *dev, cl_event ev, const char *label) {
     if (!ev) return;
     if (dev->n_trace == dev->cap_trace) {
         int cap = dev->cap_trace ? 2 * dev->cap_trace : 256;
@@ -543,7 +546,12 @@ void adn_device_trace(adn_device *dev, cl_event ev) {
     }
     dev->trace[dev->n_trace].event = ev;
     dev->trace[dev->n_trace].step = dev->current_step;
+    dev->trace[dev->n_trace].label = label;
     dev->n_trace++;
+}
+
+void adn_device_trace(adn_device *dev, cl_event ev) {
+    trace_labeled(dev, ev, NULL);
 }
 
 void adn_device_trace_clear(adn_device *dev) {

@@ -38,7 +38,9 @@ adnet_status adn_device_select_many(const char *spec, int *indices, int max, int
 /* One profiled enqueue: the OpenCL event and the label of the step that issued it. */
 typedef struct adn_trace_event {
     cl_event event;
-    int step; /* index set by adn_device_set_step; -1 outside any step */
+    int step;          /* index set by adn_device_set_step; -1 outside any step */
+    const char *label; /* adn_enqueue's kernel name (a string that outlives the trace); NULL
+                          for other enqueues (CLBlast, copies, transfers) */
 } adn_trace_event;
 
 typedef struct adn_program adn_program;
@@ -76,7 +78,8 @@ void adn_device_close(adn_device *dev);
 /* A kernel of adnet's program by its function name; created once per device. */
 adnet_status adn_kernel(adn_device *dev, const char *name, cl_kernel *out);
 
-/* Enqueues a 1-, 2- or 3-D range of kernel k (local may be NULL) and traces its event. */
+/* Enqueues a 1-, 2- or 3-D range of kernel k (local may be NULL) and traces its event, labelled
+ * with what (the kernel's name: it must outlive the trace, as a string literal does). */
 adnet_status adn_enqueue(adn_device *dev, cl_kernel k, int dims, const size_t *global,
                          const size_t *local, const char *what);
 

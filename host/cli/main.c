@@ -18,6 +18,7 @@ static const command commands[] = {
     {"demo", cmd_demo, "run the model end to end on generated weights and a generated clip"},
     {"eval", cmd_eval, "score masks against DAVIS annotations (J, F, as DAVIS-2016 does)"},
     {"inspect", cmd_inspect, "describe a weights file and check it against the architecture"},
+    {"bench", cmd_bench, "measure speed, where the time goes, peak and memory per device"},
 };
 
 static void usage(FILE *out) {

@@ -1,0 +1,433 @@
+#!/usr/bin/python3
+"""The released AD-Net exported to ONNX and run by ONNX Runtime on the CPU, timed the way
+`adnet bench` times adnet, so that bench/compare can put it in the same table.
+
+Steps (run with Debian's /usr/bin/python3, which has torch):
+  1. the network: the project's PyTorch restatement of the released architecture
+     (tests/reference/adnet_reference.py, imported) with its seeded, calibrated random weights;
+  2. In-Place ABN folded into the convolution before it (weight x scale, bias x scale +
+     shift; the leaky ReLU stays as an op), checked against the unfolded network;
+  3. exported with torch.onnx as two graphs with dynamic height and width:
+     features.onnx (image -> embedding) and head.onnx (anchor and frame embeddings ->
+     attention -> classifier -> logits);
+  4. a virtual environment (python3 -m venv --system-site-packages, so Debian's numpy is
+     reused) with the `onnxruntime` package from PyPI, made once and reused (--venv);
+  5. this script again, inside that environment, loads both graphs in ONNX Runtime
+     (CPUExecutionProvider, all cores, every graph optimisation), checks its logits against
+     PyTorch's at a small size, and times:
+       anchor recomputed: features(anchor), features(frame), head  (the released loop's work)
+       anchor cached:     features(frame), head
+     plus one profiled cached frame (ONNX Runtime's profiler) for the per-group times.
+Writes adnet-bench/1 JSON (docs/benchmarks.md).
+"""
+
+import argparse
+import copy
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUNNER_FLAG = "--ort-runner"
+
+# ---------------------------------------------------------------------------------------------
+# The runner: inside the virtual environment, with onnxruntime and numpy only
+# ---------------------------------------------------------------------------------------------
+
+
+def node_group(name, graph):
+    """The layer group of a node of the optimised graph, from the module path torch.onnx puts
+    in names ("/layer3/layer3.4/conv2/Conv", fused nodes keep their last op's name:
+    "/layer1/layer1.0/Relu_output_0_nchwc"). Unscoped nodes are the stem's functional ReLUs
+    in the features graph and the attention's ops in the head graph. Nodes ONNX Runtime adds
+    (layout reorders) have no leading slash: "layout", except the convolutions named after
+    the graph's output (the embedding's, the logits')."""
+    if not name.startswith("/"):
+        if name.startswith("embedding"):
+            return "head"
+        if name.startswith("logits"):
+            return "classifier"
+        return "layout"
+    parts = [p for p in name.split("/") if p]
+    first = parts[0] if len(parts) > 1 else ""
+    if graph == "head":
+        return "classifier" if first == "cls" else "attention"
+    if first.startswith("layer"):
+        return first
+    if first == "head":
+        return "aspp" if len(parts) > 2 and parts[1] == "head.0" else "head"
+    return "stem"
+
+
+def profile_groups(path, graph):
+    """Seconds per layer group of the Node events of the last run in an ONNX Runtime profile
+    (the events between the start and the end of its last "model_run")."""
+    with open(path) as f:
+        events = json.load(f)
+    runs = [e for e in events if e.get("cat") == "Session" and e.get("name") == "model_run"]
+    if not runs:
+        return {}
+    last = max(runs, key=lambda e: e["ts"])
+    t0, t1 = last["ts"], last["ts"] + last["dur"]
+    groups = {}
+    for e in events:
+        if e.get("cat") != "Node" or not e.get("name", "").endswith("_kernel_time"):
+            continue
+        if not t0 <= e.get("ts", -1) <= t1:
+            continue
+        g = node_group(e["name"][:-len("_kernel_time")], graph)
+        groups[g] = groups.get(g, 0.0) + e.get("dur", 0) * 1e-6
+    return groups
+
+
+def runner(spec_path):
+    import numpy as np
+    import onnxruntime as ort
+
+    with open(spec_path) as f:
+        spec = json.load(f)
+    d = spec["dir"]
+
+    def session(name, profile=False):
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = spec["threads"]
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if profile:
+            so.enable_profiling = True
+            so.profile_file_prefix = os.path.join(d, "profile-" + name)
+        return ort.InferenceSession(os.path.join(d, name + ".onnx"), so,
+                                    providers=["CPUExecutionProvider"])
+
+    uses_anchor = spec["uses_anchor"]
+    has_head = spec["has_head"]
+
+    def make_frame_fn(feat, head):
+        def features(image):
+            return feat.run(None, {"image": image})[0]
+
+        def logits(x0, image):
+            xt = features(image)
+            if not has_head:
+                return xt
+            feeds = {"xt": xt}
+            if uses_anchor:
+                feeds["x0"] = x0
+            return head.run(None, feeds)[0]
+        return features, logits
+
+    t0 = time.perf_counter()
+    feat = session("features")
+    head = session("head") if has_head else None
+    load_s = time.perf_counter() - t0
+    features, logits = make_frame_fn(feat, head)
+
+    # the exported graphs against PyTorch at the check size
+    check = np.load(os.path.join(d, "check.npz"))
+    x0c = features(check["anchor"]) if uses_anchor else None
+    got = logits(x0c, check["frame"])
+    want = check["logits"]
+    err = float(np.max(np.abs(got - want)))
+    scale = float(np.max(np.abs(want))) or 1.0
+    if not np.all(np.isfinite(got)) or err > 1e-3 * scale + 1e-4:
+        raise SystemExit("onnxruntime_baseline: ONNX Runtime's logits differ from PyTorch's "
+                         "(max |diff| %.3g, max |logit| %.3g)" % (err, scale))
+
+    anchor = np.load(os.path.join(d, "anchor.npy"))
+    frame = np.load(os.path.join(d, "frame.npy"))
+    t0 = time.perf_counter()
+    x0 = features(anchor) if uses_anchor else None
+    logits(x0, frame)
+    first_s = time.perf_counter() - t0
+    for _ in range(spec["warmup"]):
+        logits(features(anchor) if uses_anchor else None, frame)
+    recomputed = []
+    for _ in range(spec["frames"]):
+        t0 = time.perf_counter()
+        logits(features(anchor) if uses_anchor else None, frame)
+        recomputed.append(time.perf_counter() - t0)
+    cached = []
+    for _ in range(spec["frames"]):
+        t0 = time.perf_counter()
+        logits(x0, frame)
+        cached.append(time.perf_counter() - t0)
+
+    # one profiled cached frame (after an untimed one) in sessions with the profiler on
+    pfeat = session("features", profile=True)
+    phead = session("head", profile=True) if has_head else None
+    pfeatures, plogits = make_frame_fn(pfeat, phead)
+    px0 = pfeatures(anchor) if uses_anchor else None
+    plogits(px0, frame)
+    t0 = time.perf_counter()
+    plogits(px0, frame)
+    profiled_wall = time.perf_counter() - t0
+    groups = profile_groups(pfeat.end_profiling(), "features")
+    if phead is not None:
+        for g, t in profile_groups(phead.end_profiling(), "head").items():
+            groups[g] = groups.get(g, 0.0) + t
+    import resource
+    out = {"version": ort.__version__, "load_s": load_s, "first_s": first_s,
+           "recomputed": recomputed, "cached": cached, "groups": groups,
+           "profiled_wall_s": profiled_wall, "check_max_abs_diff": err,
+           "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    with open(os.path.join(d, "result.json"), "w") as f:
+        json.dump(out, f)
+    return 0
+
+
+if len(sys.argv) == 3 and sys.argv[1] == RUNNER_FLAG:
+    sys.exit(runner(sys.argv[2]))
+
+# ---------------------------------------------------------------------------------------------
+# The driver: Debian's Python with torch
+# ---------------------------------------------------------------------------------------------
+
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
+import adnet_flops  # noqa: E402
+import adnet_reference as ref  # noqa: E402
+import baseline_common as common  # noqa: E402
+
+CHECK_SIZE = (65, 49)
+
+
+def fold_abn(net):
+    """A copy of net with every In-Place ABN folded into the convolution before it:
+    y = (conv(x) - m) * s + b with s = (|w| + eps) / sqrt(v + eps) becomes a convolution with
+    weight W * s (per output channel) and bias (bias_conv - m) * s + b; the ABN is replaced by
+    its activation (leaky ReLU, or nothing)."""
+    net = copy.deepcopy(net)
+    pairs = []
+    for module in net.modules():
+        if isinstance(module, ref.ResNetDeepLabv3):
+            pairs += [(module, "conv%d" % i, "bn%d" % i) for i in (1, 2, 3)]
+        elif isinstance(module, ref.Bottleneck):
+            pairs += [(module, "conv%d" % i, "bn%d" % i) for i in (1, 2, 3)]
+        elif isinstance(module, nn.Sequential):
+            for i in range(len(module) - 1):
+                if isinstance(module[i], nn.Conv2d) and isinstance(module[i + 1], ref.InPlaceABN):
+                    pairs.append((module, str(i), str(i + 1)))
+    with torch.no_grad():
+        for parent, conv_name, abn_name in pairs:
+            conv, abn = getattr(parent, conv_name), getattr(parent, abn_name)
+            scale = (abn.weight.abs() + ref.ABN_EPS) / torch.sqrt(abn.running_var + ref.ABN_EPS)
+            bias = conv.bias if conv.bias is not None else torch.zeros_like(scale)
+            conv.weight = nn.Parameter(conv.weight * scale.view(-1, 1, 1, 1))
+            conv.bias = nn.Parameter((bias - abn.running_mean) * scale + abn.bias)
+            act = nn.LeakyReLU(ref.LEAKY_SLOPE) if abn.leaky else nn.Identity()
+            setattr(parent, abn_name, act)
+    if any(isinstance(m, ref.InPlaceABN) for m in net.modules()):
+        raise RuntimeError("an In-Place ABN was left unfolded")
+    return net
+
+
+class HeadGraph(nn.Module):
+    """Anchor and frame embeddings -> the model's classifier input (attention) -> logits."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.model = net.model
+        self.cls = net.cls
+
+    def forward(self, *embeddings):
+        x0, xt = (None, embeddings[0]) if len(embeddings) == 1 else embeddings
+        return self.cls(ref.classifier_input(self.model, x0, xt))
+
+
+def export(net, model, out_dir):
+    """features.onnx and (except for base) head.onnx, with dynamic spatial sizes."""
+    w, h = CHECK_SIZE
+    x = torch.zeros(1, 3, h, w)
+    kw = dict(opset_version=13, do_constant_folding=True)
+    torch.onnx.export(net.features, (x,), os.path.join(out_dir, "features.onnx"),
+                      input_names=["image"], output_names=["embedding"],
+                      dynamic_axes={"image": {2: "height", 3: "width"},
+                                    "embedding": {2: "h", 3: "w"}}, **kw)
+    if model == "base":
+        return
+    with torch.no_grad():
+        e = net.features(x)
+    uses_anchor = model != "intra"
+    args = (e, e) if uses_anchor else (e,)
+    names = ["x0", "xt"] if uses_anchor else ["xt"]
+    axes = {n: {2: "h", 3: "w"} for n in names}
+    axes["logits"] = {2: "h", 3: "w"}
+    torch.onnx.export(HeadGraph(net), args, os.path.join(out_dir, "head.onnx"),
+                      input_names=names, output_names=["logits"], dynamic_axes=axes, **kw)
+
+
+def venv_python(venv, package, quiet):
+    """The virtual environment's interpreter, with onnxruntime importable (made and installed
+    when missing)."""
+    py = os.path.join(venv, "bin", "python")
+    if not os.path.exists(py):
+        if not quiet:
+            print("onnxruntime_baseline: creating the virtual environment %s" % venv,
+                  file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", venv],
+                       check=True)
+    probe = subprocess.run([py, "-c", "import onnxruntime"], capture_output=True)
+    if probe.returncode != 0:
+        if not quiet:
+            print("onnxruntime_baseline: installing %s from PyPI into %s" % (package, venv),
+                  file=sys.stderr)
+        subprocess.run([py, "-m", "pip", "install", "--quiet", package], check=True)
+    return py
+
+
+def default_venv():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "adnet", "onnxruntime-venv")
+
+
+def run(args):
+    host = common.host_info()
+    torch.set_num_threads(args.threads)
+    width, height = args.size
+    fh, fw = ref.feature_size(width, height)
+    macs = adnet_flops.count_macs(args.model, args.backbone, width, height)
+    py = venv_python(args.venv, args.package, args.quiet)
+    net = ref.build_reference(args.model, args.backbone, args.seed)
+    folded = fold_abn(net).eval()
+    uses_anchor = args.model not in ("base", "intra")
+    with tempfile.TemporaryDirectory(prefix="adnet-ort-") as d:
+        cw, ch = CHECK_SIZE
+        fsize = (common.FRAME_W, common.FRAME_H)
+        ca = ref.preprocess(ref.render_frame(0, *fsize, args.seed), cw, ch)
+        cf = ref.preprocess(ref.render_frame(1, *fsize, args.seed), cw, ch)
+        with torch.no_grad():
+            want = net(ca, cf)
+            got = folded(ca, cf)
+        fold_err = float((want - got).abs().max())
+        if fold_err > 1e-3 * float(want.abs().max()) + 1e-4:
+            raise RuntimeError("folding In-Place ABN changed the logits by %.3g" % fold_err)
+        with warnings.catch_warnings():
+            # torch 1.13 warns about shape inference of constants it then handles
+            warnings.simplefilter("ignore", UserWarning)
+            export(folded, args.model, d)
+        np.savez(os.path.join(d, "check.npz"), anchor=ca.numpy(), frame=cf.numpy(),
+                 logits=want.numpy())
+        anchor = ref.preprocess(ref.render_frame(0, *fsize, args.seed), width, height)
+        frame = ref.preprocess(ref.render_frame(1, *fsize, args.seed), width, height)
+        np.save(os.path.join(d, "anchor.npy"), anchor.numpy())
+        np.save(os.path.join(d, "frame.npy"), frame.numpy())
+        spec = {"dir": d, "frames": args.frames, "warmup": args.warmup, "threads": args.threads,
+                "uses_anchor": uses_anchor, "has_head": args.model != "base"}
+        with open(os.path.join(d, "spec.json"), "w") as f:
+            json.dump(spec, f)
+        del net, folded
+        subprocess.run([py, os.path.abspath(__file__), RUNNER_FLAG,
+                        os.path.join(d, "spec.json")], check=True)
+        with open(os.path.join(d, "result.json")) as f:
+            r = json.load(f)
+    n = args.frames
+    wall = sum(r["cached"]) / n
+    # the profiled frame's groups, scaled to the timed frames' mean (profiling costs a little)
+    scale = wall / r["profiled_wall_s"] if r["profiled_wall_s"] > 0 else 1.0
+    order = list(adnet_flops.GROUP_ORDER) + sorted(set(r["groups"]) - set(adnet_flops.GROUP_ORDER))
+    groups = {g: r["groups"][g] * scale for g in order if g in r["groups"]}
+
+    def upsample(logits, h, w):
+        return torch.nn.functional.interpolate(torch.from_numpy(logits), size=(h, w),
+                                               mode="bilinear", align_corners=True).numpy()
+
+    pre_s, post_s = common.time_host_steps(width, height, fw, fh, n, upsample)
+    version = r["version"]
+    result = {
+        "device": common.cpu_device("ONNX Runtime %s (CPU, %d threads)" % (version, args.threads),
+                                    version),
+        "model": {"kind": args.model, "depth": args.backbone,
+                  "embed": 1 if args.model == "base" else ref.EMBED, "width": width,
+                  "height": height, "feature_width": fw, "feature_height": fh},
+        "flops": {k: macs[k] for k in ("features_macs", "attention_macs", "classifier_macs",
+                                       "frame_macs", "released_loop_macs")},
+        "steady": {"anchor_cached": common.timing(r["cached"], macs["frame_macs"]),
+                   "anchor_recomputed": common.timing(r["recomputed"],
+                                                      macs["released_loop_macs"])},
+        "first_frame": {"cold": None, "warm": None},
+        "profile": {"method": "ort-profiler", "runs": 1, "wall_s": wall, "device_s": None,
+                    "groups": common.group_rows(groups, macs["groups"], wall),
+                    "kinds": None, "roles": None, "steps": None},
+        "host_per_frame": {"frame_width": common.FRAME_W, "frame_height": common.FRAME_H,
+                           "preprocess_s": pre_s, "postprocess_s": post_s},
+        "peak": None,
+        "memory": {"device_peak_bytes": None, "host_peak_rss_bytes": r["peak_rss_bytes"]},
+        "onnxruntime": {"session_load_s": r["load_s"], "first_frame_in_session_s": r["first_s"],
+                        "check_max_abs_diff": r["check_max_abs_diff"],
+                        "fold_max_abs_diff": fold_err},
+    }
+    options = {"model": args.model, "backbone": args.backbone, "width": width, "height": height,
+               "frames": n, "warmup": args.warmup, "threads": args.threads, "seed": args.seed,
+               "weights": "synthetic", "dry_run": False, "package": args.package}
+    return common.document("onnxruntime", version, options, result, host)
+
+
+def print_summary(doc):
+    r = doc["results"][0]
+    print("onnxruntime %s, %s R%d at %dx%d on %s" % (doc["runtime_version"], r["model"]["kind"],
+                                                     r["model"]["depth"], r["model"]["width"],
+                                                     r["model"]["height"],
+                                                     r["device"]["platform"]))
+    for key in ("anchor_cached", "anchor_recomputed"):
+        t = r["steady"][key]
+        print("  %-18s %8.3f s/frame %7.3f fps %7.1f GFLOP/s (median %.3f, %d frames)"
+              % (key.replace("_", " "), t["s_per_frame"], t["fps"], t["gflops"], t["median_s"],
+                 t["frames"]))
+    for row in r["profile"]["groups"]:
+        print("  %-12s %9.2f ms %5.1f%%%s" % (row["name"], 1e3 * row["s"], 100 * row["share"],
+                                              "  %6.1f GFLOP/s" % row["gflops"]
+                                              if row["gflops"] else ""))
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description="Time AD-Net exported to ONNX in ONNX Runtime on "
+                                "the CPU (anchor recomputed per frame, and cached); adnet-bench "
+                                "JSON.")
+    p.add_argument("--model", default="ad", choices=ref.MODELS)
+    p.add_argument("--backbone", type=int, default=101, choices=sorted(ref.STAGE_BLOCKS))
+    p.add_argument("--size", type=common.parse_size, default=(857, 481), help="WxH")
+    p.add_argument("--frames", type=int, default=3, help="timed frames per mode")
+    p.add_argument("--warmup", type=int, default=1, help="untimed frames before them")
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--venv", default=default_venv(),
+                   help="virtual environment with onnxruntime (made when missing; default "
+                        "%(default)s)")
+    p.add_argument("--package", default="onnxruntime",
+                   help="pip requirement to install (e.g. onnxruntime==1.20.1)")
+    p.add_argument("--json", help="write the results here")
+    p.add_argument("--quiet", action="store_true")
+    args = p.parse_args(argv)
+    if args.frames < 1:
+        p.error("--frames must be at least 1")
+    if args.warmup < 0 or args.threads < 1:
+        p.error("--warmup must be >= 0 and --threads >= 1")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        doc = run(args)
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+        print("onnxruntime_baseline: %s" % e, file=sys.stderr)
+        return 1
+    if args.json:
+        common.write_json(args.json, doc)
+    if not args.quiet:
+        print_summary(doc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
