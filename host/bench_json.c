@@ -63,19 +63,6 @@ cJSON *adn_bench_host_json(void) {
 
 /* ---- one device's results ------------------------------------------------------- */
 
-static const char *type_name(adnet_device_type t) {
-    switch (t) {
-        case ADNET_DEVICE_CPU:
-            return "cpu";
-        case ADNET_DEVICE_GPU:
-            return "gpu";
-        case ADNET_DEVICE_ACCELERATOR:
-            return "accelerator";
-        default:
-            return "other";
-    }
-}
-
 static void add_number_or_null(cJSON *o, const char *name, double v, int present) {
     if (present)
         cJSON_AddNumberToObject(o, name, v);
@@ -89,7 +76,7 @@ static cJSON *device_json(const adnet_device_info *in) {
     cJSON_AddStringToObject(d, "name", in->name);
     cJSON_AddStringToObject(d, "vendor", in->vendor);
     cJSON_AddStringToObject(d, "platform", in->platform);
-    cJSON_AddStringToObject(d, "type", type_name(in->type));
+    cJSON_AddStringToObject(d, "type", adnet_device_type_name(in->type));
     cJSON_AddStringToObject(d, "driver_version", in->driver_version);
     cJSON_AddStringToObject(d, "opencl_version", in->device_version);
     cJSON_AddStringToObject(d, "opencl_c_version", in->opencl_c_version);

@@ -236,6 +236,19 @@ adnet_status adnet_device_get_info(int index, adnet_device_info *info) {
 
 /* ---- selection --------------------------------------------------------------------- */
 
+const char *adnet_device_type_name(adnet_device_type type) {
+    switch (type) {
+        case ADNET_DEVICE_CPU:
+            return "cpu";
+        case ADNET_DEVICE_GPU:
+            return "gpu";
+        case ADNET_DEVICE_ACCELERATOR:
+            return "accelerator";
+        default:
+            return "other";
+    }
+}
+
 static int contains_ci(const char *hay, const char *needle) {
     size_t n = strlen(needle);
     for (; *hay; hay++) {
@@ -255,10 +268,7 @@ static adnet_status no_match(const char *spec, const adn_device_entry *list, int
     for (int i = 0; i < n && len < (int)sizeof msg - 1; i++)
         len += snprintf(msg + len, sizeof msg - (size_t)len, " [%d] %s (%s, %s)%s", i,
                         list[i].info.name, list[i].info.platform,
-                        list[i].info.type == ADNET_DEVICE_GPU   ? "gpu"
-                        : list[i].info.type == ADNET_DEVICE_CPU ? "cpu"
-                                                                : "accelerator",
-                        i + 1 < n ? ";" : "");
+                        adnet_device_type_name(list[i].info.type), i + 1 < n ? ";" : "");
     return adn_fail(ADNET_ERR_DEVICE, "%s", msg);
 }
 

@@ -61,6 +61,9 @@ typedef struct adnet_device_info {
     double estimated_gflops; /* heuristic peak used to pick the default device */
 } adnet_device_info;
 
+/* "cpu", "gpu", "accelerator" or "other": the words --device accepts for a type. */
+const char *adnet_device_type_name(adnet_device_type type);
+
 /* Number of OpenCL devices over all platforms (0 when there is no OpenCL at all). */
 adnet_status adnet_device_count(int *count);
 adnet_status adnet_device_get_info(int index, adnet_device_info *info);

@@ -8,19 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static const char *type_name(adnet_device_type t) {
-    switch (t) {
-        case ADNET_DEVICE_CPU:
-            return "cpu";
-        case ADNET_DEVICE_GPU:
-            return "gpu";
-        case ADNET_DEVICE_ACCELERATOR:
-            return "accelerator";
-        default:
-            return "other";
-    }
-}
-
 static int print_json(int n, int chosen) {
     cJSON *root = cJSON_CreateObject();
     cJSON *arr = cJSON_AddArrayToObject(root, "devices");
@@ -29,7 +16,7 @@ static int print_json(int n, int chosen) {
         if (adnet_device_get_info(i, &in) != ADNET_OK) continue;
         cJSON *d = cJSON_CreateObject();
         cJSON_AddNumberToObject(d, "index", in.index);
-        cJSON_AddStringToObject(d, "type", type_name(in.type));
+        cJSON_AddStringToObject(d, "type", adnet_device_type_name(in.type));
         cJSON_AddStringToObject(d, "platform", in.platform);
         cJSON_AddStringToObject(d, "vendor", in.vendor);
         cJSON_AddStringToObject(d, "name", in.name);
@@ -97,7 +84,8 @@ int cmd_devices(int argc, char **argv) {
         mib(a, sizeof a, in.max_alloc_bytes);
         snprintf(l, sizeof l, "%.0f KiB", (double)in.local_mem_bytes / 1024.0);
         printf("[%d] %s%s\n", i, in.name, i == chosen ? "  (default)" : "");
-        printf("    type %s, platform %s, vendor %s\n", type_name(in.type), in.platform, in.vendor);
+        printf("    type %s, platform %s, vendor %s\n", adnet_device_type_name(in.type),
+               in.platform, in.vendor);
         printf("    driver %s, %s, %s\n", in.driver_version, in.device_version,
                in.opencl_c_version);
         printf("    %u compute units at %u MHz (about %.0f GFLOP/s), fp16 %s\n", in.compute_units,
