@@ -390,13 +390,21 @@ adnet_status adn_weights_arch(const adn_weights *w, adnet_model_kind forced, adn
                         path);
     const char *prefix = with_features ? "features." : "";
 
-    /* depth: the number of layer3 blocks */
+    /* depth: the number of layer3 blocks, read from the highest block index present, so a
+     * tensor missing from a middle block is reported by name later rather than mistaken for
+     * a shorter backbone */
     char name[128];
     int blocks = 0;
-    for (;; blocks++) {
-        snprintf(name, sizeof name, "%slayer3.%d.conv1.weight", prefix, blocks);
-        if (!adn_weights_shape(w, name, &nd, sh)) break;
-    }
+    static const char *const block_tensors[] = {"conv1.weight", "conv2.weight", "conv3.weight",
+                                                "bn1.weight", "bn2.weight", "bn3.weight"};
+    for (int b = 0; b < 64; b++)
+        for (size_t t = 0; t < sizeof block_tensors / sizeof block_tensors[0]; t++) {
+            snprintf(name, sizeof name, "%slayer3.%d.%s", prefix, b, block_tensors[t]);
+            if (adn_weights_shape(w, name, &nd, sh)) {
+                blocks = b + 1;
+                break;
+            }
+        }
     int depth = blocks == 6 ? 50 : blocks == 23 ? 101 : 0;
     if (!depth)
         return adn_fail(ADNET_ERR_WEIGHTS,

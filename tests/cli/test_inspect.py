@@ -136,6 +136,16 @@ def main(argv):
            j.get("missing") == [{"name": "features.layer3.7.bn2.running_var", "shape": [256]}],
            repr(j.get("missing")))
 
+    # --- the tensor the depth is counted by, missing from a middle block: still R101, and the
+    # tensor is named (counting blocks up to the first gap would call this a 7-block backbone)
+    t = [x for x in arch_tensors("ad", 101, 128) if x[0] != "features.layer3.7.conv1.weight"]
+    path = os.path.join(work, "missing-conv.safetensors")
+    write_st(path, t, {"model": "ad"})
+    rc, out, err = inspect(adnet, path)
+    expect("missing conv1: exit", rc == 1, str(rc))
+    expect("missing conv1: text", "ResNet-101" in out and
+           "missing          features.layer3.7.conv1.weight [256, 1024, 1, 1]" in out, out[-600:])
+
     # --- a tensor of the wrong shape (a 3x3 kernel where ASPP's branch 1 is 1x1), and a
     # missing one ------------------------------------------------------------------------
     t = [(n, d, (512, 2048, 3, 3) if n == "features.head.0.conv1.0.weight" else s)
