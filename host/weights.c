@@ -396,7 +396,7 @@ adnet_status adn_weights_arch(const adn_weights *w, adnet_model_kind forced, adn
     char name[128];
     int blocks = 0;
     static const char *const block_tensors[] = {"conv1.weight", "conv2.weight", "conv3.weight",
-                                                "bn1.weight", "bn2.weight", "bn3.weight"};
+                                                "bn1.weight",   "bn2.weight",   "bn3.weight"};
     for (int b = 0; b < 64; b++)
         for (size_t t = 0; t < sizeof block_tensors / sizeof block_tensors[0]; t++) {
             snprintf(name, sizeof name, "%slayer3.%d.%s", prefix, b, block_tensors[t]);
