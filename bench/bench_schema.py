@@ -57,7 +57,9 @@ RESULT = {
     "anchor_profile?": _opt(PROFILE),
     "host_per_frame": _opt({"frame_width": "int", "frame_height": "int",
                             "preprocess_s": "num", "postprocess_s": "num"}),
-    "peak": _opt({"fma_gflops": _opt("num"), "sgemm_gflops": _opt("num")}),
+    "gemm_backend?": _opt("str"),
+    "peak": _opt({"fma_gflops": _opt("num"), "sgemm_gflops": _opt("num"),
+                  "sgemm_kind?": _opt("str")}),
     "memory": {"device_peak_bytes": _opt("num"), "host_peak_rss_bytes": _opt("num")},
 }
 

@@ -446,6 +446,7 @@ adnet_status adn_bench_run(int device_index, const adn_bench_config *c, int dry_
     adn_device *dev;
     ADN_TRY(adn_device_open(device_index, ADN_DEVICE_PROFILING, &dev));
     r->device = dev->entry.info;
+    r->gemm_backend = adn_gemm_backend_name(dev->gemm);
     adnet_model *m = NULL;
     adnet_status st = load_model(dev, c, &m);
     if (st == ADNET_OK) {

@@ -108,6 +108,8 @@ typedef struct adn_bench_result {
     double fma_gflops, sgemm_gflops;
     const char *fma_kernel; /* the faster FMA kernel (a name of cl/peak.cl) */
     int sgemm_n, sgemm_reps;
+    const char *gemm_backend; /* the convolutions' GEMM: "clblast" or "adnet" (adn_device.gemm);
+                                 the SGEMM peak is measured with it too */
     adn_bench_first_frame cold, warm;
 } adn_bench_result;
 

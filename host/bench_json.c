@@ -191,6 +191,7 @@ cJSON *adn_bench_result_json(const adn_bench_result *r) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
     cJSON_AddItemToObject(o, "device", device_json(&r->device));
+    cJSON_AddStringToObject(o, "gemm_backend", r->gemm_backend ? r->gemm_backend : "clblast");
 
     cJSON *m = cJSON_AddObjectToObject(o, "model");
     cJSON_AddStringToObject(m, "kind", adnet_model_kind_name(r->arch.kind));
@@ -239,6 +240,9 @@ cJSON *adn_bench_result_json(const adn_bench_result *r) {
         add_number_or_null(p, "sgemm_gflops", r->sgemm_gflops, r->sgemm_gflops > 0);
         add_number_or_null(p, "sgemm_n", r->sgemm_n, r->sgemm_gflops > 0);
         add_number_or_null(p, "sgemm_reps", r->sgemm_reps, r->sgemm_gflops > 0);
+        cJSON_AddStringToObject(
+            p, "sgemm_kind",
+            r->gemm_backend && !strcmp(r->gemm_backend, "adnet") ? "adnet GEMM" : "CLBlast SGEMM");
     }
     cJSON *ff = cJSON_AddObjectToObject(o, "first_frame");
     cJSON_AddItemToObject(ff, "cold", adn_bench_first_frame_json(&r->cold));

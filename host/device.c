@@ -348,6 +348,31 @@ adnet_status adnet_device_select(const char *spec, int *index) {
 
 /* ---- an opened device ---------------------------------------------------------------- */
 
+const char *adn_gemm_backend_name(adn_gemm_backend b) {
+    return b == ADN_GEMM_ADNET ? "adnet" : "clblast";
+}
+
+/* CLBlast's GEMM kernels share work through local memory across work-items, which GPUs run
+ * in parallel and CPU runtimes run as loops (PoCL reaches a few percent of a CPU's peak with
+ * them); adnet's kernel is a register-tiled loop nest, a CPU's shape. */
+static adnet_status choose_gemm(const adn_device_entry *e, adn_gemm_backend *out) {
+    const char *env = getenv("ADNET_GEMM");
+    if (env && *env) {
+        if (!strcmp(env, "clblast"))
+            *out = ADN_GEMM_CLBLAST;
+        else if (!strcmp(env, "adnet"))
+            *out = ADN_GEMM_ADNET;
+        else
+            return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                            "ADNET_GEMM is '%s': expected 'clblast' or 'adnet' (or unset: adnet's "
+                            "GEMM on CPU devices, CLBlast's on others)",
+                            env);
+        return ADNET_OK;
+    }
+    *out = e->info.type == ADNET_DEVICE_CPU ? ADN_GEMM_ADNET : ADN_GEMM_CLBLAST;
+    return ADNET_OK;
+}
+
 adnet_status adn_device_open(int index, int flags, adn_device **out) {
     const adn_device_entry *list;
     int n;
@@ -355,9 +380,12 @@ adnet_status adn_device_open(int index, int flags, adn_device **out) {
     ADN_TRY(adn_devices(&list, &n));
     if (index < 0 || index >= n)
         return adn_fail(ADNET_ERR_DEVICE, "device %d does not exist (%d devices)", index, n);
+    adn_gemm_backend gemm = ADN_GEMM_CLBLAST;
+    ADN_TRY(choose_gemm(&list[index], &gemm));
     adn_device *dev = calloc(1, sizeof *dev);
     if (!dev) return adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
     dev->entry = list[index];
+    dev->gemm = gemm;
     dev->profiling = (flags & ADN_DEVICE_PROFILING) != 0;
     dev->current_step = -1;
     cl_int err;

@@ -50,14 +50,22 @@ typedef struct adn_kernel_slot {
     cl_kernel kernel;
 } adn_kernel_slot;
 
+/* The matrix product convolutions run on (host/ops_gemm.c): CLBlast's SGEMM, written and
+ * tuned for GPUs, or adnet's own kernel (cl/gemm.cl), written for CPU devices. */
+typedef enum adn_gemm_backend { ADN_GEMM_CLBLAST = 0, ADN_GEMM_ADNET = 1 } adn_gemm_backend;
+
+/* "clblast" or "adnet", as ADNET_GEMM spells them. */
+const char *adn_gemm_backend_name(adn_gemm_backend b);
+
 /* An opened device: one context and one in-order queue. Not thread-safe: one host thread
  * enqueues on a device at a time. */
 typedef struct adn_device {
     adn_device_entry entry;
     cl_context context;
     cl_command_queue queue;
-    int profiling;        /* the queue records timestamps and ops record their events */
-    adn_program *program; /* adnet's own kernels (the cl/ folder), built once per device */
+    int profiling;         /* the queue records timestamps and ops record their events */
+    adn_program *program;  /* adnet's own kernels (the cl/ folder), built once per device */
+    adn_gemm_backend gemm; /* adnet's on CPU devices, CLBlast's elsewhere; ADNET_GEMM overrides */
     adn_kernel_slot kernels[64];
     int n_kernels;
     /* device memory adnet holds through adn_buffer_alloc */
@@ -70,8 +78,9 @@ typedef struct adn_device {
 
 enum { ADN_DEVICE_PROFILING = 1 };
 
-/* Opens device index: creates the context and queue and builds (or loads from the cache)
- * adnet's program. */
+/* Opens device index: creates the context and queue, builds (or loads from the cache) adnet's
+ * program and picks the GEMM backend (ADNET_GEMM=clblast|adnet, else by device type; any
+ * other value is an error). */
 adnet_status adn_device_open(int index, int flags, adn_device **out);
 void adn_device_close(adn_device *dev);
 

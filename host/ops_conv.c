@@ -1,12 +1,11 @@
-/* Convolution: CLBlast SGEMM on the NCHW input for 1x1 stride-1 convolutions, else our
- * dilation-aware im2col into caller-provided scratch, in column chunks, each followed by a
- * GEMM that writes its columns of y in place; then one fused bias/residual/activation pass. */
+/* Convolution: one GEMM (adn_gemm: CLBlast's or adnet's, per device) on the NCHW input for
+ * 1x1 stride-1 convolutions, else our dilation-aware im2col into caller-provided scratch, in
+ * column chunks, each followed by a GEMM that writes its columns of y in place; then one fused
+ * bias/residual/activation pass. */
 #include "ops.h"
 
 #include "ops_common.h"
 #include "status.h"
-
-#include <clblast_c.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -40,95 +39,10 @@ size_t adn_conv_scratch_floats(const adn_conv_shape *s, int h, int w, size_t cap
     return k * cols;
 }
 
-static const char *clblast_status_name(CLBlastStatusCode s) {
-    switch (s) {
-#define S(x)                                                                                       \
-    case x:                                                                                        \
-        return #x;
-        S(CLBlastSuccess)
-        S(CLBlastOpenCLCompilerNotAvailable)
-        S(CLBlastTempBufferAllocFailure)
-        S(CLBlastOpenCLOutOfResources)
-        S(CLBlastOpenCLOutOfHostMemory)
-        S(CLBlastOpenCLBuildProgramFailure)
-        S(CLBlastInvalidValue)
-        S(CLBlastInvalidCommandQueue)
-        S(CLBlastInvalidMemObject)
-        S(CLBlastInvalidBinary)
-        S(CLBlastInvalidBuildOptions)
-        S(CLBlastInvalidProgram)
-        S(CLBlastInvalidProgramExecutable)
-        S(CLBlastInvalidKernelName)
-        S(CLBlastInvalidKernelDefinition)
-        S(CLBlastInvalidKernel)
-        S(CLBlastInvalidArgIndex)
-        S(CLBlastInvalidArgValue)
-        S(CLBlastInvalidArgSize)
-        S(CLBlastInvalidKernelArgs)
-        S(CLBlastInvalidLocalNumDimensions)
-        S(CLBlastInvalidLocalThreadsTotal)
-        S(CLBlastInvalidLocalThreadsDim)
-        S(CLBlastInvalidGlobalOffset)
-        S(CLBlastInvalidEventWaitList)
-        S(CLBlastInvalidEvent)
-        S(CLBlastInvalidOperation)
-        S(CLBlastInvalidBufferSize)
-        S(CLBlastInvalidGlobalWorkSize)
-        S(CLBlastNotImplemented)
-        S(CLBlastInvalidMatrixA)
-        S(CLBlastInvalidMatrixB)
-        S(CLBlastInvalidMatrixC)
-        S(CLBlastInvalidVectorX)
-        S(CLBlastInvalidVectorY)
-        S(CLBlastInvalidDimension)
-        S(CLBlastInvalidLeadDimA)
-        S(CLBlastInvalidLeadDimB)
-        S(CLBlastInvalidLeadDimC)
-        S(CLBlastInvalidIncrementX)
-        S(CLBlastInvalidIncrementY)
-        S(CLBlastInsufficientMemoryA)
-        S(CLBlastInsufficientMemoryB)
-        S(CLBlastInsufficientMemoryC)
-        S(CLBlastInsufficientMemoryX)
-        S(CLBlastInsufficientMemoryY)
-        S(CLBlastInsufficientMemoryTemp)
-        S(CLBlastInvalidBatchCount)
-        S(CLBlastInvalidOverrideKernel)
-        S(CLBlastMissingOverrideParameter)
-        S(CLBlastInvalidLocalMemUsage)
-        S(CLBlastNoHalfPrecision)
-        S(CLBlastNoDoublePrecision)
-        S(CLBlastInvalidVectorScalar)
-        S(CLBlastInsufficientMemoryScalar)
-        S(CLBlastDatabaseError)
-        S(CLBlastUnknownError)
-        S(CLBlastUnexpectedError)
-#undef S
-    }
-    return "unknown CLBlast status";
-}
-
 /* "3->5 3x3 stride 2 pad 1 dilation 1 on 7x9", for messages. */
 static void describe_conv(char *dst, size_t cap, const adn_conv_shape *s, int h, int w) {
     snprintf(dst, cap, "conv %d->%d %dx%d stride %d pad %d dilation %d on %dx%d", s->cin, s->cout,
              s->kh, s->kw, s->stride, s->pad, s->dilation, h, w);
-}
-
-/* C[m x n] (leading dimension ldc) = A[m x k] B[k x n], all row-major. */
-static adnet_status sgemm(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
-                          cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
-                          const char *conv_desc, size_t col0) {
-    cl_event ev = NULL;
-    CLBlastStatusCode st = CLBlastSgemm(
-        CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, m, n, k, 1.0f, a, a_off, k,
-        b, b_off, ldb, 0.0f, c, c_off, ldc, &dev->queue, adn_device_event_slot(dev, &ev));
-    if (st != CLBlastSuccess)
-        return adn_fail(ADNET_ERR_BLAS,
-                        "CLBlastSgemm for %s (M=%zu N=%zu K=%zu, output columns %zu..%zu) "
-                        "failed: %s (%d)",
-                        conv_desc, m, n, k, col0, col0 + n, clblast_status_name(st), (int)st);
-    adn_device_trace(dev, ev);
-    return ADNET_OK;
 }
 
 static adnet_status check_activation(adn_activation act, const char *op) {
@@ -217,8 +131,8 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
     ADN_TRY(adn_check_range_disjoint(cw->weight, cw->weight_off, m * k, y, op, "weight", "y"));
     if (cw->bias) ADN_TRY(adn_check_range_disjoint(cw->bias, cw->bias_off, m, y, op, "bias", "y"));
     if (is_pointwise(s)) {
-        ADN_TRY(sgemm(dev, m, n, k, cw->weight, cw->weight_off, x->mem, x->off, n, y->mem, y->off,
-                      n, desc, 0));
+        ADN_TRY(adn_gemm(dev, m, n, k, cw->weight, cw->weight_off, x->mem, x->off, n, y->mem,
+                         y->off, n, desc, 0));
     } else {
         size_t cols = scratch_mem ? scratch_floats / k : 0;
         if (cols < 1)
@@ -256,8 +170,8 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
             size_t range[2] = {nc, (size_t)s->cin};
             ADN_TRY(adn_run_kernel(dev, "im2col_f32", 2, range, (int)(sizeof args / sizeof args[0]),
                                    args));
-            ADN_TRY(sgemm(dev, m, nc, k, cw->weight, cw->weight_off, scratch_mem, scratch_off, nc,
-                          y->mem, y->off + col0, n, desc, col0));
+            ADN_TRY(adn_gemm(dev, m, nc, k, cw->weight, cw->weight_off, scratch_mem, scratch_off,
+                             nc, y->mem, y->off + col0, n, desc, col0));
         }
     }
     if (!cw->bias && !residual && act == ADN_ACT_NONE) return ADNET_OK;

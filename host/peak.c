@@ -2,7 +2,7 @@
 
 #include "status.h"
 
-#include <clblast_c.h>
+#include "ops_common.h"
 
 #include <stdlib.h>
 #include <time.h>
@@ -92,14 +92,10 @@ adnet_status adn_peak_fma(adn_device *dev, double min_seconds, double *gflops,
     return ADNET_OK;
 }
 
+/* One n x n x n product on the backend the convolutions use (adn_gemm), so that the peak
+ * reads as what this device's GEMM can do at its best. */
 static adnet_status sgemm_once(adn_device *dev, size_t n, cl_mem a, cl_mem b, cl_mem c) {
-    CLBlastStatusCode s =
-        CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, n, n, n, 1.0f,
-                     a, 0, n, b, 0, n, 0.0f, c, 0, n, &dev->queue, NULL);
-    if (s != CLBlastSuccess)
-        return adn_fail(ADNET_ERR_BLAS, "CLBlastSgemm %zux%zux%zu failed: CLBlast status %d", n, n,
-                        n, (int)s);
-    return ADNET_OK;
+    return adn_gemm(dev, n, n, n, a, 0, b, 0, n, c, 0, n, "the SGEMM peak", 0);
 }
 
 adnet_status adn_peak_sgemm(adn_device *dev, int n, double min_seconds, double *gflops, int *reps) {

@@ -1,6 +1,7 @@
 /* What a device can do, measured: the floating-point throughput of a kernel that does nothing
- * but independent multiply-adds, and that of a large CLBlast SGEMM (the routine adnet's
- * convolutions run on). `adnet bench` reports every figure also as a share of these. */
+ * but independent multiply-adds, and that of a large SGEMM on the backend adnet's
+ * convolutions run on (dev->gemm: CLBlast's or adnet's own). `adnet bench` reports every figure
+ * also as a share of these. */
 #ifndef ADN_PEAK_H
 #define ADN_PEAK_H
 
@@ -12,7 +13,7 @@
  * skipped; the call fails only when none runs. */
 adnet_status adn_peak_fma(adn_device *dev, double min_seconds, double *gflops, const char **kernel);
 
-/* GFLOP/s (2 n^3 per call) of CLBlast SGEMM on n x n row-major matrices: one untimed call
+/* GFLOP/s (2 n^3 per call) of adn_gemm on n x n row-major matrices: one untimed call
  * (CLBlast compiles its kernels then), then as many calls back to back as take about
  * min_seconds, timed on the host from the first enqueue to clFinish (CLBlast's event covers
  * only its last kernel). *reps gets the number of timed calls. The three matrices are

@@ -190,6 +190,17 @@ static const conv_case conv_cases[] = {
      0, 0, 0, 1},
     {"256->256 3x3 d2 on 13x10 (layer3 conv2), bias relu", 256, 256, 3, 1, 2, 2, 13, 10, 1, 0,
      ADN_ACT_RELU, 2304 * 50, 0, 0, 3},
+    /* the edges of adnet's GEMM tiles (8 x 32 registers, 256 rows and a depth of 256 per
+     * pass): rows not a multiple of 8 and beyond 256, columns not a multiple of 32, depths
+     * of 1, 257 and 600 */
+    {"600->13 1x1 on 7x11 (M=13, N=77, K=600), bias", 600, 13, 1, 1, 0, 1, 7, 11, 1, 0,
+     ADN_ACT_NONE, 0, 0, 0, 0},
+    {"1->300 1x1 on 3x11 (M=300, N=33, K=1), residual relu", 1, 300, 1, 1, 0, 1, 3, 11, 0, 1,
+     ADN_ACT_RELU, 0, 0, 0, 0},
+    {"257->1 1x1 on 9x7 (M=1, N=63, K=257: a classifier)", 257, 1, 1, 1, 0, 1, 9, 7, 1, 0,
+     ADN_ACT_NONE, 0, 0, 0, 0},
+    {"40->264 3x3 d3 on 12x16, 3 chunks (N=64 per GEMM, K=360), bias leaky", 40, 264, 3, 1, 3, 3,
+     12, 16, 1, 0, ADN_ACT_LEAKY, 360 * 64, 0, 0, 3},
 };
 
 static void test_conv_scratch_sizes(void) {
@@ -437,13 +448,20 @@ static void test_bad_arguments(adn_device *dev) {
     CHECK_FAILS(adn_conv(dev, &cw_z, &x, &y, NULL, ADN_ACT_NONE, b.mem, S, 1000), INV,
                 "invalid convolution");
     CHECK_FAILS(adn_bias_act(dev, &y, NULL, 0, &r_bad, ADN_ACT_RELU), INV, "residual is 5x5x4");
-    /* a weight that runs past the end of its buffer: CLBlast refuses, and the message names
-     * the convolution and CLBlast's status */
+    /* a weight that runs past the end of its buffer: refused (by CLBlast, or by adnet's
+     * GEMM before its kernel runs), and the message names the convolution */
     adn_conv_weights cw_pw = {{3, 5, 1, 1, 1, 0, 1}, b.mem, 3990, NULL, 0};
     adn_tensor y_pw = {b.mem, 200, 5, 7, 9};
-    CHECK_FAILS(adn_conv(dev, &cw_pw, &x, &y_pw, NULL, ADN_ACT_NONE, NULL, 0, 0), ADNET_ERR_BLAS,
-                "CLBlastSgemm for conv 3->5 1x1 stride 1 pad 0 dilation 1 on 7x9 (M=5 N=63 K=3");
-    CHECK(tu_contains(adnet_last_error(), "CLBlastInsufficientMemoryA (-1011)"));
+    if (dev->gemm == ADN_GEMM_CLBLAST) {
+        CHECK_FAILS(
+            adn_conv(dev, &cw_pw, &x, &y_pw, NULL, ADN_ACT_NONE, NULL, 0, 0), ADNET_ERR_BLAS,
+            "CLBlastSgemm for conv 3->5 1x1 stride 1 pad 0 dilation 1 on 7x9 (M=5 N=63 K=3");
+        CHECK(tu_contains(adnet_last_error(), "CLBlastInsufficientMemoryA (-1011)"));
+    } else {
+        CHECK_FAILS(adn_conv(dev, &cw_pw, &x, &y_pw, NULL, ADN_ACT_NONE, NULL, 0, 0), INV,
+                    "GEMM for conv 3->5 1x1 stride 1 pad 0 dilation 1 on 7x9 (M=5 N=63 K=3): "
+                    "matrix A (the weights) (elements 3990..4005) runs past its buffer of 4000");
+    }
 
     adn_tensor p_bad = {b.mem, 200, 3, 4, 4};
     CHECK_FAILS(adn_maxpool(dev, &x, &p_bad, 3, 2, 1), INV, "y is 3x4x4, expected 3x4x5");
@@ -482,8 +500,17 @@ int main(void) {
         double t0 = now_s();
         tu_rng rng = tu_rng_seed(42 + (uint64_t)d);
         printf("device %s:\n", dev->entry.info.name);
-        for (size_t i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i++)
-            run_conv_case(dev, &conv_cases[i], &rng);
+        /* the convolutions on both GEMM backends, whichever the device would pick */
+        adn_gemm_backend chosen = dev->gemm;
+        const adn_gemm_backend backends[2] = {ADN_GEMM_CLBLAST, ADN_GEMM_ADNET};
+        for (int g = 0; g < 2; g++) {
+            dev->gemm = backends[g];
+            printf("  GEMM backend %s\n", adn_gemm_backend_name(dev->gemm));
+            for (size_t i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i++)
+                run_conv_case(dev, &conv_cases[i], &rng);
+            test_bad_arguments(dev);
+        }
+        dev->gemm = chosen;
         test_bias_act(dev, &rng);
         test_maxpool(dev, &rng);
         run_avgpool(dev, &rng, 5, 13, 10);
@@ -491,7 +518,6 @@ int main(void) {
         run_avgpool(dev, &rng, 64, 61, 108);
         test_resize(dev, &rng);
         test_copy_flip(dev, &rng);
-        test_bad_arguments(dev);
         printf("  (%.2f s on this device)\n", now_s() - t0);
     }
     tu_close_devices(devs, n);

@@ -279,7 +279,8 @@ static void print_result(const adn_bench_result *r, uint64_t rss) {
         printf("%.1f GFLOP/s (%s)", r->fma_gflops, r->fma_kernel);
     else
         printf("not measured");
-    printf(", CLBlast SGEMM ");
+    printf(", %s ",
+           r->gemm_backend && !strcmp(r->gemm_backend, "adnet") ? "adnet GEMM" : "CLBlast SGEMM");
     if (r->sgemm_gflops > 0)
         printf("%dx%dx%d %.1f GFLOP/s\n", r->sgemm_n, r->sgemm_n, r->sgemm_n, r->sgemm_gflops);
     else
@@ -356,7 +357,8 @@ int cmd_bench(int argc, char **argv) {
         {"seed", "N", "seed of the random weights and inputs", &seed, NULL},
         {"json", "FILE", "also write every figure as JSON (schema: docs/benchmarks.md)", &json,
          NULL},
-        {"peak-gemm", "N", "size of the CLBlast SGEMM peak measurement (0: skip)", &peak_gemm,
+        {"peak-gemm", "N",
+         "size of the SGEMM peak measurement, on the convolutions' GEMM (0: skip)", &peak_gemm,
          NULL},
         {"peak-seconds", "S", "time budget of each peak measurement", &peak_seconds, NULL},
         {"no-peak", NULL, "skip both peak measurements", NULL, &no_peak},
@@ -378,7 +380,9 @@ int cmd_bench(int argc, char **argv) {
         "and\nrecomputed per frame (as the released loop does), first-frame latency with cold and "
         "warm\nprogram caches, time per layer group, op kind and kernel from OpenCL profiling "
         "events with\nFLOPs and GFLOP/s, the device's measured peak (an FMA kernel and a large "
-        "CLBlast SGEMM),\nand memory. Inputs and, without --weights, weights are random.",
+        "SGEMM on the\nconvolutions' GEMM backend), and memory. Inputs and, without --weights, "
+        "weights are\nrandom. ADNET_GEMM=clblast|adnet picks the GEMM backend (default: adnet's on "
+        "CPU devices).",
         NULL,
         opts,
         (int)(sizeof opts / sizeof opts[0]),

@@ -29,7 +29,8 @@ static void usage(FILE *out) {
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'adnet <command> --help' shows a command's options.\n"
                  "Environment: ADNET_DEVICE (default device spec), ADNET_CACHE_DIR (kernel "
-                 "cache).\n");
+                 "cache),\nADNET_GEMM (clblast or adnet: the convolutions' matrix product; "
+                 "default adnet's on CPU\ndevices, CLBlast's elsewhere).\n");
 }
 
 int main(int argc, char **argv) {

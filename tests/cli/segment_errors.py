@@ -134,6 +134,9 @@ def main():
             print(f"    FAILED: masks written {masks}, expected {want}")
             failures.append(label)
 
+    run_case("unknown ADNET_GEMM", weights, frames, ["ADNET_GEMM", "'blas9'", "clblast"],
+             env={"ADNET_GEMM": "blas9"})
+
     pipeline_cases(weights, frames, names)
 
     if failures:

@@ -1,0 +1,139 @@
+/* The matrix products of the convolutions, on the device's backend (adn_device.gemm):
+ * CLBlast's SGEMM, or adnet's register-tiled kernel of cl/gemm.cl for CPU devices. */
+#include "ops_common.h"
+#include "status.h"
+
+#include <clblast_c.h>
+
+#include <stdint.h>
+
+static const char *clblast_status_name(CLBlastStatusCode s) {
+    switch (s) {
+#define S(x)                                                                                       \
+    case x:                                                                                        \
+        return #x;
+        S(CLBlastSuccess)
+        S(CLBlastOpenCLCompilerNotAvailable)
+        S(CLBlastTempBufferAllocFailure)
+        S(CLBlastOpenCLOutOfResources)
+        S(CLBlastOpenCLOutOfHostMemory)
+        S(CLBlastOpenCLBuildProgramFailure)
+        S(CLBlastInvalidValue)
+        S(CLBlastInvalidCommandQueue)
+        S(CLBlastInvalidMemObject)
+        S(CLBlastInvalidBinary)
+        S(CLBlastInvalidBuildOptions)
+        S(CLBlastInvalidProgram)
+        S(CLBlastInvalidProgramExecutable)
+        S(CLBlastInvalidKernelName)
+        S(CLBlastInvalidKernelDefinition)
+        S(CLBlastInvalidKernel)
+        S(CLBlastInvalidArgIndex)
+        S(CLBlastInvalidArgValue)
+        S(CLBlastInvalidArgSize)
+        S(CLBlastInvalidKernelArgs)
+        S(CLBlastInvalidLocalNumDimensions)
+        S(CLBlastInvalidLocalThreadsTotal)
+        S(CLBlastInvalidLocalThreadsDim)
+        S(CLBlastInvalidGlobalOffset)
+        S(CLBlastInvalidEventWaitList)
+        S(CLBlastInvalidEvent)
+        S(CLBlastInvalidOperation)
+        S(CLBlastInvalidBufferSize)
+        S(CLBlastInvalidGlobalWorkSize)
+        S(CLBlastNotImplemented)
+        S(CLBlastInvalidMatrixA)
+        S(CLBlastInvalidMatrixB)
+        S(CLBlastInvalidMatrixC)
+        S(CLBlastInvalidVectorX)
+        S(CLBlastInvalidVectorY)
+        S(CLBlastInvalidDimension)
+        S(CLBlastInvalidLeadDimA)
+        S(CLBlastInvalidLeadDimB)
+        S(CLBlastInvalidLeadDimC)
+        S(CLBlastInvalidIncrementX)
+        S(CLBlastInvalidIncrementY)
+        S(CLBlastInsufficientMemoryA)
+        S(CLBlastInsufficientMemoryB)
+        S(CLBlastInsufficientMemoryC)
+        S(CLBlastInsufficientMemoryX)
+        S(CLBlastInsufficientMemoryY)
+        S(CLBlastInsufficientMemoryTemp)
+        S(CLBlastInvalidBatchCount)
+        S(CLBlastInvalidOverrideKernel)
+        S(CLBlastMissingOverrideParameter)
+        S(CLBlastInvalidLocalMemUsage)
+        S(CLBlastNoHalfPrecision)
+        S(CLBlastNoDoublePrecision)
+        S(CLBlastInvalidVectorScalar)
+        S(CLBlastInsufficientMemoryScalar)
+        S(CLBlastDatabaseError)
+        S(CLBlastUnknownError)
+        S(CLBlastUnexpectedError)
+#undef S
+    }
+    return "unknown CLBlast status";
+}
+
+static adnet_status gemm_clblast(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a,
+                                 size_t a_off, cl_mem b, size_t b_off, size_t ldb, cl_mem c,
+                                 size_t c_off, size_t ldc, const char *what, size_t col0) {
+    cl_event ev = NULL;
+    CLBlastStatusCode st = CLBlastSgemm(
+        CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, m, n, k, 1.0f, a, a_off, k,
+        b, b_off, ldb, 0.0f, c, c_off, ldc, &dev->queue, adn_device_event_slot(dev, &ev));
+    if (st != CLBlastSuccess)
+        return adn_fail(ADNET_ERR_BLAS,
+                        "CLBlastSgemm for %s (M=%zu N=%zu K=%zu, output columns %zu..%zu) "
+                        "failed: %s (%d)",
+                        what, m, n, k, col0, col0 + n, clblast_status_name(st), (int)st);
+    adn_device_trace(dev, ev);
+    return ADNET_OK;
+}
+
+/* Checks that the last element a matrix touches, off + (rows - 1) * ld + cols, lies in mem
+ * and in the kernel's 32-bit range: the kernel itself does not check (CLBlast does, for its
+ * own path). */
+static adnet_status check_matrix(cl_mem mem, size_t off, size_t rows, size_t cols, size_t ld,
+                                 const char *what, const char *role, size_t m, size_t n, size_t k) {
+    size_t bytes = 0;
+    cl_int err = clGetMemObjectInfo(mem, CL_MEM_SIZE, sizeof bytes, &bytes, NULL);
+    if (err != CL_SUCCESS) return adn_cl_fail(err, "clGetMemObjectInfo(CL_MEM_SIZE)");
+    size_t end = off + (rows - 1) * ld + cols;
+    if (end > bytes / sizeof(float) || end > UINT32_MAX || ld > UINT32_MAX)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                        "GEMM for %s (M=%zu N=%zu K=%zu): matrix %s (elements %zu..%zu) runs past "
+                        "its buffer of %zu floats",
+                        what, m, n, k, role, off, end, bytes / sizeof(float));
+    return ADNET_OK;
+}
+
+static adnet_status gemm_adnet(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a,
+                               size_t a_off, cl_mem b, size_t b_off, size_t ldb, cl_mem c,
+                               size_t c_off, size_t ldc, const char *what) {
+    ADN_TRY(check_matrix(a, a_off, m, k, k, what, "A (the weights)", m, n, k));
+    ADN_TRY(check_matrix(b, b_off, k, n, ldb, what, "B (the input)", m, n, k));
+    ADN_TRY(check_matrix(c, c_off, m, n, ldc, what, "C (the output)", m, n, k));
+    /* the tile sizes of cl/gemm.cl: 32 columns per work-item, 256 rows */
+    enum { NR = 32, MC = 256 };
+    cl_uint m_u = (cl_uint)m, n_u = (cl_uint)n, k_u = (cl_uint)k;
+    cl_uint a_o = (cl_uint)a_off, b_o = (cl_uint)b_off, c_o = (cl_uint)c_off;
+    cl_uint ldb_u = (cl_uint)ldb, ldc_u = (cl_uint)ldc;
+    adn_karg args[] = {ADN_KARG(m_u), ADN_KARG(n_u), ADN_KARG(k_u),  ADN_KARG(a),
+                       ADN_KARG(a_o), ADN_KARG(b),   ADN_KARG(b_o),  ADN_KARG(ldb_u),
+                       ADN_KARG(c),   ADN_KARG(c_o), ADN_KARG(ldc_u)};
+    size_t range[2] = {(n + NR - 1) / NR, (m + MC - 1) / MC};
+    return adn_run_kernel_grouped(dev, "gemm_nn_f32", 2, range, 1,
+                                  (int)(sizeof args / sizeof args[0]), args);
+}
+
+adnet_status adn_gemm(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
+                      cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
+                      const char *what, size_t col0) {
+    if (m == 0 || n == 0 || k == 0)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "GEMM for %s: empty M=%zu N=%zu K=%zu", what, m,
+                        n, k);
+    if (dev->gemm == ADN_GEMM_ADNET)
+        return gemm_adnet(dev, m, n, k, a, a_off, b, b_off, ldb, c, c_off, ldc, what);
+    return gemm_clblast(dev, m, n, k, a, a_off, b, b_off, ldb, c, c_off, ldc, what, col0);
+}
