@@ -71,7 +71,7 @@ static adnet_status check_e_branches(int e, int branches) {
 adnet_status adn_attention_plan_check(const adn_attention_limits *lim, int e, int branches,
                                       const adn_attention_plan *p) {
     ADN_TRY(check_e_branches(e, branches));
-    if (!p->tiled) return ADNET_OK;
+    if (p->kernel != ADN_ATTN_TILED) return ADNET_OK;
     if (p->nrb < 1 || p->ng < 1 || p->bk < 1 || p->bq < 1)
         return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
                         "attention plan: nrb %d, ng %d, bq %d, bk %d must be positive", p->nrb,
@@ -119,7 +119,7 @@ adnet_status adn_attention_choose(const adn_attention_limits *lim, int e, int br
         for (;;) {
             size_t bytes = tiled_local_floats(e, (int)nrb, (int)ng, (int)bk) * sizeof(float);
             if (bytes <= lim->local_bytes) {
-                p.tiled = 1;
+                p.kernel = ADN_ATTN_TILED;
                 p.nrb = (int)nrb;
                 p.ng = (int)ng;
                 p.bk = (int)bk;
@@ -143,6 +143,15 @@ adnet_status adn_attention_choose(const adn_attention_limits *lim, int e, int br
 
 adnet_status adn_attention_plan_for(adn_device *dev, int e, int branches,
                                     adn_attention_plan *plan) {
+    /* a CPU runs attention_tiled's work-groups as loops over their work-items, between
+     * barriers; attention_rows is written for it (see cl/attention.cl) */
+    if (dev->entry.info.type == ADNET_DEVICE_CPU) {
+        ADN_TRY(check_e_branches(e, branches));
+        adn_attention_plan p = {0};
+        p.kernel = ADN_ATTN_ROWS;
+        *plan = p;
+        return ADNET_OK;
+    }
     adn_attention_limits lim;
     ADN_TRY(adn_attention_device_limits(dev, &lim));
     return adn_attention_choose(&lim, e, branches, plan);
@@ -252,14 +261,22 @@ static adnet_status launch(adn_device *dev, const adn_attention_plan *plan, cons
                            const adn_tensor *xt, const adn_tensor *out_anchor,
                            const adn_tensor *out_self) {
     const int branches = (out_anchor != NULL) + (out_self != NULL);
-    const char *name = plan->tiled ? "attention_tiled" : "attention_direct";
+    const char *name = plan->kernel == ADN_ATTN_TILED  ? "attention_tiled"
+                       : plan->kernel == ADN_ATTN_ROWS ? "attention_rows"
+                                                       : "attention_direct";
     cl_kernel k;
     ADN_TRY(adn_kernel(dev, name, &k));
     size_t mq;
     ADN_TRY(set_common_args(k, name, x0, xt, out_anchor, out_self, &mq));
-    if (!plan->tiled) {
+    if (plan->kernel == ADN_ATTN_DIRECT) {
         size_t global[2] = {mq, (size_t)branches};
         return adn_enqueue(dev, k, 2, global, NULL, name);
+    }
+    if (plan->kernel == ADN_ATTN_ROWS) {
+        enum { ROWS_Q = 16 }; /* ATTN_ROWS_Q of cl/attention.cl */
+        size_t global[2] = {(mq + ROWS_Q - 1) / ROWS_Q, (size_t)branches};
+        size_t local[2] = {1, 1};
+        return adn_enqueue(dev, k, 2, global, local, name);
     }
     cl_uint bq = (cl_uint)plan->bq, bk = (cl_uint)plan->bk;
     const size_t f = sizeof(float), e = (size_t)xt->c, bkz = (size_t)plan->bk;

@@ -12,8 +12,15 @@ enum {
     ADN_ATTN_COLS = 4 /* keys per work-item in the scores, channels in the accumulation */
 };
 
+/* The kernels of cl/attention.cl. */
+typedef enum adn_attention_kernel {
+    ADN_ATTN_DIRECT = 0, /* attention_direct: the fallback, no local memory */
+    ADN_ATTN_TILED = 1,  /* attention_tiled: work-groups sharing tiles in local memory (GPUs) */
+    ADN_ATTN_ROWS = 2    /* attention_rows: one work-item per 16 queries, registers (CPUs) */
+} adn_attention_kernel;
+
 typedef struct adn_attention_plan {
-    int tiled; /* 1: attention_tiled; 0: the attention_direct fallback */
+    adn_attention_kernel kernel;
     /* tiled: the local size is nrb x ng; a work-group holds rows = ADN_ATTN_VEC nrb query
      * rows, bq = rows / branches per branch, and visits the keys in tiles of bk */
     int nrb, ng; /* ng * ADN_ATTN_COLS >= E and >= bk */
@@ -40,7 +47,8 @@ adnet_status adn_attention_choose(const adn_attention_limits *lim, int e, int br
 adnet_status adn_attention_plan_check(const adn_attention_limits *lim, int e, int branches,
                                       const adn_attention_plan *plan);
 
-/* The plan adn_attention uses on dev: adn_attention_choose under the device's limits. */
+/* The plan adn_attention uses on dev: attention_rows on CPU devices, else adn_attention_choose
+ * under the device's limits. */
 adnet_status adn_attention_plan_for(adn_device *dev, int e, int branches, adn_attention_plan *plan);
 
 /* adn_attention with a given plan (checked first). */

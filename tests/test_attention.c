@@ -77,9 +77,14 @@ static void compare_full(const char *what, const float *h, size_t off, const flo
     free(want_d);
 }
 
-static adn_attention_plan make_plan(int tiled, int nrb, int ng, int bk, int branches) {
+static const char *kernel_name(adn_attention_kernel k) {
+    return k == ADN_ATTN_TILED ? "tiled" : k == ADN_ATTN_ROWS ? "rows (CPU)" : "fallback";
+}
+
+static adn_attention_plan make_plan(adn_attention_kernel kernel, int nrb, int ng, int bk,
+                                    int branches) {
     adn_attention_plan p = {0};
-    p.tiled = tiled;
+    p.kernel = kernel;
     p.nrb = nrb;
     p.ng = ng;
     p.bk = bk;
@@ -207,12 +212,22 @@ static void test_plans(adn_device *dev) {
                     .e = e, .h0 = 5, .w0 = 7, .ht = 3, .wt = 13, .lo = -2, .hi = 2, .rtol = 1e-5};
                 cc.anchor = branches == 2 || which == 0;
                 cc.self = branches == 2 || which == 1;
-                adn_attention_plan tiny = make_plan(1, 1, ng, 1, branches);
-                adn_attention_plan odd = make_plan(1, 3, ng + 1, 3, branches);
-                adn_attention_plan direct = make_plan(0, 0, 0, 0, branches);
+                adn_attention_plan tiny = make_plan(ADN_ATTN_TILED, 1, ng, 1, branches);
+                adn_attention_plan odd = make_plan(ADN_ATTN_TILED, 3, ng + 1, 3, branches);
+                adn_attention_plan direct = make_plan(ADN_ATTN_DIRECT, 0, 0, 0, branches);
+                adn_attention_plan rows = make_plan(ADN_ATTN_ROWS, 0, 0, 0, branches);
                 run_call(dev, &cc, &tiny, "tiles nrb=1 ng=min bk=1", seed++);
                 run_call(dev, &cc, &odd, "tiles nrb=3 ng=min+1 bk=3", seed++);
                 run_call(dev, &cc, &direct, "fallback kernel", seed++);
+                run_call(dev, &cc, &rows, "rows kernel", seed++);
+                /* the rows kernel's tiles are 16 queries by 16 keys: more than one of each,
+                 * both partial */
+                call_case big = cc;
+                big.h0 = 3;
+                big.w0 = 13;
+                big.ht = 5;
+                big.wt = 7;
+                run_call(dev, &big, &rows, "rows kernel, 39 queries x 35 keys", seed++);
             }
         }
     }
@@ -329,16 +344,16 @@ static void test_other_device_plans(adn_device *dev) {
             adn_attention_plan p;
             CHECK_OK(adn_attention_choose(&devices[d].lim, 128, branches, &p));
             printf("  E=128, %d branch(es), %s: %s", branches, devices[d].name,
-                   p.tiled ? "tiled" : "fallback");
-            if (p.tiled)
+                   kernel_name(p.kernel));
+            if (p.kernel == ADN_ATTN_TILED)
                 printf(" %d x %d, bq %d, bk %d, %zu bytes", p.nrb, p.ng, p.bq, p.bk, p.local_bytes);
             printf("\n");
-            CHECK(p.tiled == devices[d].tiled);
+            CHECK((p.kernel == ADN_ATTN_TILED) == devices[d].tiled);
             if (adn_attention_plan_check(&devices[d].lim, 128, branches, &p) != ADNET_OK) {
                 fprintf(stderr, "  plan rejected by its own limits: %s\n", adnet_last_error());
                 tu_failures++;
             }
-            if (p.tiled && devices[d].lim.local_bytes >= (48 << 10))
+            if (p.kernel == ADN_ATTN_TILED && devices[d].lim.local_bytes >= (48 << 10))
                 CHECK(p.bk >= 32); /* the query block shrinks before the key tile goes below 32 */
             if (adn_attention_plan_check(&here, 128, branches, &p) != ADNET_OK) continue;
             call_case cc = {.e = 128,
@@ -400,10 +415,10 @@ static void test_bad_arguments(adn_device *dev) {
     adn_buffer_free(dev, buf, n * sizeof(float));
 }
 
-/* The DAVIS size with both branches. The full reference costs 22 G multiply-adds in double,
- * so the check covers a deterministic sample of columns (first, last and random ones), all E
- * rows each. */
-static void test_davis_size(adn_device *dev) {
+/* The DAVIS size with both branches, on the given plan. The full reference costs 22 G
+ * multiply-adds in double, so the check covers a deterministic sample of columns (first, last
+ * and random ones), all E rows each. */
+static void test_davis_size(adn_device *dev, const adn_attention_plan *the_plan) {
     enum { E = 128, H = 61, W = 108, M = H * W, NCOLS = 192 };
     tu_rng rng = tu_rng_seed(500);
     float *x0 = alloc_floats((size_t)E * M), *xt = alloc_floats((size_t)E * M);
@@ -418,8 +433,7 @@ static void test_davis_size(adn_device *dev) {
     CHECK_OK(adn_buffer_write(dev, buf, 0, (size_t)E * M * sizeof(float), x0));
     CHECK_OK(
         adn_buffer_write(dev, buf, txt.off * sizeof(float), (size_t)E * M * sizeof(float), xt));
-    adn_attention_plan plan;
-    CHECK_OK(adn_attention_plan_for(dev, E, 2, &plan));
+    adn_attention_plan plan = *the_plan;
     /* a first launch with these work-group sizes may compile the kernel for them (PoCL does):
      * keep that out of the timing with a small call of the same plan */
     adn_tensor w0 = {buf, 0, E, 1, 9}, wt = {buf, (size_t)E * M, E, 1, 9};
@@ -427,17 +441,17 @@ static void test_davis_size(adn_device *dev) {
     CHECK_OK(adn_attention_with_plan(dev, &plan, &w0, &wt, &wa, &ws));
     CHECK_OK(adn_finish(dev));
     double t0 = now_s();
-    CHECK_OK(adn_attention(dev, &tx0, &txt, &oa, &os));
+    CHECK_OK(adn_attention_with_plan(dev, &plan, &tx0, &txt, &oa, &os));
     CHECK_OK(adn_finish(dev));
     double dt = now_s() - t0;
     double flops = 2.0 * 2.0 * adn_attention_macs(E, M, M);
-    if (plan.tiled)
+    if (plan.kernel == ADN_ATTN_TILED)
         printf("  DAVIS size M=%d E=%d, both branches: %.3f s, %.1f GFLOP/s "
                "(local size %d x %d, bq %d, bk %d, %zu bytes of local memory)\n",
                M, E, dt, flops / dt * 1e-9, plan.nrb, plan.ng, plan.bq, plan.bk, plan.local_bytes);
     else
-        printf("  DAVIS size M=%d E=%d, both branches: %.3f s, %.1f GFLOP/s (fallback kernel)\n", M,
-               E, dt, flops / dt * 1e-9);
+        printf("  DAVIS size M=%d E=%d, both branches: %.3f s, %.1f GFLOP/s (%s kernel)\n", M, E,
+               dt, flops / dt * 1e-9, kernel_name(plan.kernel));
 
     int cols[NCOLS];
     cols[0] = 0;
@@ -477,9 +491,20 @@ int main(void) {
         adn_device *dev = devs[d];
         adn_attention_plan p;
         CHECK_OK(adn_attention_plan_for(dev, 128, 2, &p));
-        printf("%s: default plan for E=128, 2 branches: %s, local size %d x %d, bq %d, bk %d\n",
-               dev->entry.info.name, p.tiled ? "tiled" : "fallback", p.nrb, p.ng, p.bq, p.bk);
-        CHECK(p.tiled); /* 32 work-items and a few KiB of local memory: any OpenCL device */
+        printf("%s: default plan for E=128, 2 branches: %s kernel\n", dev->entry.info.name,
+               kernel_name(p.kernel));
+        /* CPU devices get the rows kernel; every other device the tiled one */
+        CHECK(p.kernel ==
+              (dev->entry.info.type == ADNET_DEVICE_CPU ? ADN_ATTN_ROWS : ADN_ATTN_TILED));
+        /* the tiled plan under this device's limits: 32 work-items and a few KiB of local
+         * memory, which any OpenCL device offers */
+        adn_attention_limits lim;
+        adn_attention_plan tiled;
+        CHECK_OK(adn_attention_device_limits(dev, &lim));
+        CHECK_OK(adn_attention_choose(&lim, 128, 2, &tiled));
+        printf("  tiled plan: local size %d x %d, bq %d, bk %d\n", tiled.nrb, tiled.ng, tiled.bq,
+               tiled.bk);
+        CHECK(tiled.kernel == ADN_ATTN_TILED);
         test_small_shapes(dev);
         test_plans(dev);
         test_one_output(dev);
@@ -487,7 +512,8 @@ int main(void) {
         test_concat_layout(dev);
         test_other_device_plans(dev);
         test_bad_arguments(dev);
-        test_davis_size(dev);
+        test_davis_size(dev, &p);
+        if (p.kernel != ADN_ATTN_TILED) test_davis_size(dev, &tiled);
     }
     tu_close_devices(devs, n);
     return tu_finish("test_attention");
