@@ -51,7 +51,8 @@ typedef struct adn_kernel_slot {
 } adn_kernel_slot;
 
 /* The matrix product convolutions run on (host/ops_gemm.c): CLBlast's SGEMM, written and
- * tuned for GPUs, or adnet's own kernel (cl/gemm.cl), written for CPU devices. */
+ * tuned for GPUs, or adnet's own kernel (cl/gemm.cl), written for CPU devices. The im2col
+ * that feeds it follows: adnet's backend comes with the CPU-shaped im2col_rows_f32. */
 typedef enum adn_gemm_backend { ADN_GEMM_CLBLAST = 0, ADN_GEMM_ADNET = 1 } adn_gemm_backend;
 
 /* "clblast" or "adnet", as ADNET_GEMM spells them. */

@@ -167,9 +167,15 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
                                ADN_KARG(stride),      ADN_KARG(pad),    ADN_KARG(dil),
                                ADN_KARG(ow_u),        ADN_KARG(col0_u), ADN_KARG(nc_u),
                                ADN_KARG(scratch_mem), ADN_KARG(s_off)};
-            size_t range[2] = {nc, (size_t)s->cin};
-            ADN_TRY(adn_run_kernel(dev, "im2col_f32", 2, range, (int)(sizeof args / sizeof args[0]),
-                                   args));
+            const int n_args = (int)(sizeof args / sizeof args[0]);
+            if (dev->gemm == ADN_GEMM_ADNET) {
+                /* the CPU path: one work-item per row of the matrix (cl/conv.cl) */
+                size_t range[1] = {k};
+                ADN_TRY(adn_run_kernel_grouped(dev, "im2col_rows_f32", 1, range, 1, n_args, args));
+            } else {
+                size_t range[2] = {nc, (size_t)s->cin};
+                ADN_TRY(adn_run_kernel(dev, "im2col_f32", 2, range, n_args, args));
+            }
             ADN_TRY(adn_gemm(dev, m, nc, k, cw->weight, cw->weight_off, scratch_mem, scratch_off,
                              nc, y->mem, y->off + col0, n, desc, col0));
         }
