@@ -2,13 +2,18 @@
  * output columns out as a K x ncols matrix, and the fused epilogue (bias, residual,
  * activation) that runs once over the GEMM's output. */
 
-/* One work item per (output column j of the chunk, input channel ci): it computes the column's
- * output position once and writes the kh x kw taps of its channel, rows ci*kh*kw .. +kh*kw-1.
- * Neighbouring items write neighbouring columns of each row, so the writes coalesce; taps in
- * the padding are 0. */
-__kernel void im2col_f32(__global const float *x, uint x_off, uint h, uint w, uint kh, uint kw,
-                         uint stride, uint pad, uint dilation, uint ow, uint col0, uint ncols,
-                         __global float *cols, uint cols_off) {
+/* The matrix's rows are ordered (ky, ci, kx), the order of the weights (OHIW, see ops.h), and
+ * cover the kernel rows ky0 .. ky0 + nky - 1 only: the host leaves out the kernel rows whose
+ * taps fall in the padding for every output position of the chunk (most of them in the
+ * ASPP's widely dilated convolutions), and multiplies the matching columns of the weights.
+ *
+ * One work item per (output column j of the chunk, input channel ci): it computes the column's
+ * output position once and writes the nky x kw taps of its channel, rows
+ * ((ky - ky0) cin + ci) kw + kx. Neighbouring items write neighbouring columns of each row, so
+ * the writes coalesce; taps in the padding are 0. */
+__kernel void im2col_f32(__global const float *x, uint x_off, uint h, uint w, uint cin, uint kw,
+                         uint ky0, uint nky, uint stride, uint pad, uint dilation, uint ow,
+                         uint col0, uint ncols, __global float *cols, uint cols_off) {
     uint j = get_global_id(0);
     uint ci = get_global_id(1);
     if (j >= ncols) return;
@@ -16,10 +21,10 @@ __kernel void im2col_f32(__global const float *x, uint x_off, uint h, uint w, ui
     int iy0 = (int)((p / ow) * stride) - (int)pad;
     int ix0 = (int)((p % ow) * stride) - (int)pad;
     __global const float *xc = x + x_off + (size_t)ci * h * w;
-    __global float *dst = cols + cols_off + (size_t)ci * kh * kw * ncols + j;
-    for (uint ki = 0; ki < kh; ki++) {
-        int iy = iy0 + (int)(ki * dilation);
+    for (uint r = 0; r < nky; r++) {
+        int iy = iy0 + (int)((ky0 + r) * dilation);
         int row_inside = iy >= 0 && iy < (int)h;
+        __global float *dst = cols + cols_off + ((size_t)(r * cin + ci) * kw) * ncols + j;
         for (uint kj = 0; kj < kw; kj++) {
             int ix = ix0 + (int)(kj * dilation);
             float v = 0.0f;
@@ -47,18 +52,18 @@ __kernel void bias_act_f32(__global float *y, uint y_off, uint hw, __global cons
     y[y_off + idx] = v;
 }
 
-/* The same K x ncols matrix for CPU devices, which run work-items one after another: one
+/* The same matrix for CPU devices, which run work-items one after another: one
  * work-item per row (input channel ci, tap ky, kx), writing its ncols columns in order, one
  * output row at a time, each as up to three plain loops (zeros left of the input, a strided
  * copy of the input row, zeros right of it) that a compiler turns into vector code. The
  * GPU-shaped kernel above computes a bounds test and a scattered load per element, which on
  * a CPU took a tenth of a frame. Work-groups of one work-item. */
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
-im2col_rows_f32(__global const float *x, uint x_off, uint h, uint w, uint kh, uint kw, uint stride,
-                uint pad, uint dilation, uint ow, uint col0, uint ncols, __global float *cols,
-                uint cols_off) {
-    const uint r = get_global_id(0);
-    const uint taps = kh * kw, ci = r / taps, t = r % taps, ky = t / kw, kx = t % kw;
+im2col_rows_f32(__global const float *x, uint x_off, uint h, uint w, uint cin, uint kw, uint ky0,
+                uint nky, uint stride, uint pad, uint dilation, uint ow, uint col0, uint ncols,
+                __global float *cols, uint cols_off) {
+    const uint r = get_global_id(0); /* < nky cin kw */
+    const uint per_ky = cin * kw, ky = ky0 + r / per_ky, ci = (r % per_ky) / kw, kx = r % kw;
     __global const float *xc = x + x_off + (size_t)ci * h * w;
     __global float *dst = cols + cols_off + (size_t)r * ncols;
     const int dx = (int)(kx * dilation) - (int)pad, dy = (int)(ky * dilation) - (int)pad;

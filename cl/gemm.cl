@@ -1,7 +1,7 @@
-/* adnet's own SGEMM for CPU devices: C[m x n] = A[m x k] B[k x n], all row-major, A with
- * leading dimension k. CLBlast's kernels are written for GPUs (work-groups sharing local
+/* adnet's own SGEMM for CPU devices: C[m x n] = A[m x k] B[k x n], all row-major. CLBlast's kernels are written for GPUs (work-groups sharing local
  * memory); an OpenCL CPU runtime such as PoCL runs them at a few percent of the CPU's peak.
- * This kernel is written the way a CPU wants it: one work-item per work-group, each a loop
+ * A may have a leading dimension lda > k (a range of a wider matrix's columns). This kernel is
+ * written the way a CPU wants it: one work-item per work-group, each a loop
  * nest over a register tile of 8 rows x 32 columns (16 float16 accumulators, which a
  * compiler keeps in vector registers), with the B tile it streams kept in the L1 cache while
  * it is reused by every 8-row micro-tile of the work-item's 256 rows.
@@ -37,7 +37,8 @@ static inline void gemm_store16(__global float *p, float16 v, int valid) {
 /* Rows [m_begin, m_end) of the column tile at b and c (already offset to its first column),
  * of which the first `valid` columns exist. Inlined with valid = GEMM_NR for full tiles, so
  * that their loads and stores are plain vector moves. */
-static inline void gemm_tile(uint m, uint k, uint m_begin, uint m_end, __global const float *a,
+static inline void gemm_tile(uint m, uint k, uint lda, uint m_begin, uint m_end,
+                             __global const float *a,
                       __global const float *b, uint ldb, __global float *c, uint ldc,
                       int valid) {
     for (uint k0 = 0; k0 < k; k0 += GEMM_KC) {
@@ -49,7 +50,7 @@ static inline void gemm_tile(uint m, uint k, uint m_begin, uint m_end, __global 
 #pragma unroll
             for (uint r = 0; r < GEMM_MR; r++) {
                 /* a missing row reads the last real one: its results are never stored */
-                ar[r] = a + (size_t)(m0 + min(r, rows - 1)) * k;
+                ar[r] = a + (size_t)(m0 + min(r, rows - 1)) * lda;
                 __global float *cr = c + (size_t)(m0 + r) * ldc;
                 if (k0 > 0 && r < rows) {
                     lo[r] = gemm_load16(cr, valid);
@@ -82,7 +83,7 @@ static inline void gemm_tile(uint m, uint k, uint m_begin, uint m_end, __global 
 }
 
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
-gemm_nn_f32(uint m, uint n, uint k, __global const float *a, uint a_off,
+gemm_nn_f32(uint m, uint n, uint k, __global const float *a, uint a_off, uint lda,
             __global const float *b, uint b_off, uint ldb, __global float *c, uint c_off,
             uint ldc) {
     uint n0 = get_global_id(0) * GEMM_NR;
@@ -93,7 +94,7 @@ gemm_nn_f32(uint m, uint n, uint k, __global const float *a, uint a_off,
     b += b_off + n0;
     c += c_off + n0;
     if (n - n0 >= GEMM_NR)
-        gemm_tile(m, k, m_begin, m_end, a, b, ldb, c, ldc, GEMM_NR);
+        gemm_tile(m, k, lda, m_begin, m_end, a, b, ldb, c, ldc, GEMM_NR);
     else
-        gemm_tile(m, k, m_begin, m_end, a, b, ldb, c, ldc, (int)(n - n0));
+        gemm_tile(m, k, lda, m_begin, m_end, a, b, ldb, c, ldc, (int)(n - n0));
 }

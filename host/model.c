@@ -516,6 +516,15 @@ static adnet_status fold_layer(const adn_weights *w, const adn_layer_desc *d, fl
     return st;
 }
 
+static adnet_status reorder_weight(const adn_conv_shape *s, float *weight, size_t n) {
+    float *oihw = malloc(n * sizeof *oihw);
+    if (!oihw) return adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
+    memcpy(oihw, weight, n * sizeof *oihw);
+    adn_conv_weight_order(s, oihw, weight);
+    free(oihw);
+    return ADNET_OK;
+}
+
 static size_t layer_floats(const adn_layer_desc *d) {
     return align_up((size_t)d->shape.cout * d->shape.cin * d->shape.kh * d->shape.kw) +
            align_up((size_t)d->shape.cout);
@@ -570,6 +579,8 @@ static adnet_status upload_weights(adnet_model *m, const adn_weights *w) {
         size_t woff = off_of[i], boff = off_of[i] + align_up(wn);
         int has_bias = 0;
         st = fold_layer(w, d, host, host + align_up(wn), &has_bias);
+        if (st == ADNET_OK && d->shape.kh > 1) /* OIHW as read, OHIW as adn_conv takes it */
+            st = reorder_weight(&d->shape, host, wn);
         if (st == ADNET_OK)
             st = adn_buffer_write(m->dev, m->weight_bufs[buf_of[i]], woff * sizeof(float),
                                   layer_floats(d) * sizeof(float), host);

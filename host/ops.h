@@ -48,8 +48,11 @@ typedef struct adn_conv_shape {
     int stride, pad, dilation; /* the same along both axes */
 } adn_conv_shape;
 
-/* A convolution's parameters on the device. The weight is cout x (cin * kh * kw) floats in
- * PyTorch's OIHW order; BatchNorm is already folded in. bias is cout floats or NULL. */
+/* A convolution's parameters on the device. The weight is cout x (kh * cin * kw) floats in
+ * OHIW order (output channel, kernel row, input channel, kernel column; see
+ * adn_conv_weight_order): the weights of one kernel row are then one contiguous range of
+ * columns, so a product can leave out kernel rows that read only padding. BatchNorm is
+ * already folded in. bias is cout floats or NULL. */
 typedef struct adn_conv_weights {
     adn_conv_shape shape;
     cl_mem weight;
@@ -57,6 +60,10 @@ typedef struct adn_conv_weights {
     cl_mem bias;       /* NULL: no bias */
     size_t bias_off;
 } adn_conv_weights;
+
+/* Reorders a weight from PyTorch's OIHW to the OHIW order adn_conv takes (1x1 and 1-row
+ * kernels are the same in both). oihw and ohiw must not overlap. */
+void adn_conv_weight_order(const adn_conv_shape *s, const float *oihw, float *ohiw);
 
 /* Multiply-adds of a convolution on an h x w input. */
 double adn_conv_macs(const adn_conv_shape *s, int h, int w);

@@ -44,13 +44,13 @@ adnet_status adn_run_kernel(adn_device *dev, const char *name, int dims, const s
 adnet_status adn_run_kernel_grouped(adn_device *dev, const char *name, int dims, const size_t *n,
                                     size_t local0, int n_args, const adn_karg *args);
 
-/* C[m x n] (leading dimension ldc) = A[m x k] (leading dimension k) B[k x n] (leading
- * dimension ldb), all row-major float32 at element offsets, on the device's GEMM backend
- * (dev->gemm). what names the operation in errors ("conv 3->5 ..."); col0 is the first output
- * column of the chunk it computes, for messages. */
+/* C[m x n] (leading dimension ldc) = A[m x k] (leading dimension lda >= k) B[k x n]
+ * (leading dimension ldb), all row-major float32 at element offsets, on the device's GEMM
+ * backend (dev->gemm). what names the operation in errors ("conv 3->5 ..."); col0 is the first
+ * output column of the chunk it computes, for messages. */
 adnet_status adn_gemm(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
-                      cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off, size_t ldc,
-                      const char *what, size_t col0);
+                      size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+                      size_t ldc, const char *what, size_t col0);
 
 /* The largest work-group kernel name can run with on dev. */
 adnet_status adn_kernel_max_group(adn_device *dev, const char *name, size_t *max);

@@ -85,6 +85,37 @@ adnet_status adn_bias_act(adn_device *dev, const adn_tensor *y, cl_mem bias_mem,
     return run_bias_act(dev, y, bias_mem, bias_off, residual, act);
 }
 
+/* The kernel rows [*ky0, *ky0 + *nky) whose taps lie inside the input (0 <= iy < h) for at
+ * least one of the output rows oy_first .. oy_last; the others read only padding there and
+ * are left out of that chunk's product. The input row iy = oy stride - pad + ky dilation
+ * grows with both oy and ky, so the rows kept are one range. When no kernel row reaches the
+ * input (an output that is all padding), one row is kept: its taps are zeros and the product
+ * comes out 0. */
+static void kernel_rows_inside(const adn_conv_shape *s, int h, int oy_first, int oy_last, int *ky0,
+                               int *nky) {
+    int first = -1, last = -1;
+    for (int ky = 0; ky < s->kh; ky++) {
+        long top = (long)oy_first * s->stride - s->pad + (long)ky * s->dilation;
+        long bottom = (long)oy_last * s->stride - s->pad + (long)ky * s->dilation;
+        if (top <= h - 1 && bottom >= 0) {
+            if (first < 0) first = ky;
+            last = ky;
+        }
+    }
+    if (first < 0) first = last = 0;
+    *ky0 = first;
+    *nky = last - first + 1;
+}
+
+void adn_conv_weight_order(const adn_conv_shape *s, const float *oihw, float *ohiw) {
+    for (int o = 0; o < s->cout; o++)
+        for (int ci = 0; ci < s->cin; ci++)
+            for (int ky = 0; ky < s->kh; ky++)
+                for (int kx = 0; kx < s->kw; kx++)
+                    ohiw[(((size_t)o * s->kh + ky) * s->cin + ci) * s->kw + kx] =
+                        oihw[(((size_t)o * s->cin + ci) * s->kh + ky) * s->kw + kx];
+}
+
 static adnet_status check_conv_shape(const adn_conv_shape *s, const char *op) {
     if (s->cin < 1 || s->cout < 1 || s->kh < 1 || s->kw < 1 || s->stride < 1 || s->pad < 0 ||
         s->dilation < 1)
@@ -131,7 +162,7 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
     ADN_TRY(adn_check_range_disjoint(cw->weight, cw->weight_off, m * k, y, op, "weight", "y"));
     if (cw->bias) ADN_TRY(adn_check_range_disjoint(cw->bias, cw->bias_off, m, y, op, "bias", "y"));
     if (is_pointwise(s)) {
-        ADN_TRY(adn_gemm(dev, m, n, k, cw->weight, cw->weight_off, x->mem, x->off, n, y->mem,
+        ADN_TRY(adn_gemm(dev, m, n, k, cw->weight, cw->weight_off, k, x->mem, x->off, n, y->mem,
                          y->off, n, desc, 0));
     } else {
         size_t cols = scratch_mem ? scratch_floats / k : 0;
@@ -156,28 +187,35 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
             ADN_TRY(adn_check_range_disjoint(scratch_mem, scratch_off, cols * k, residual, op, sr,
                                              "residual"));
         cl_uint x_off = (cl_uint)x->off, h = (cl_uint)x->h, w = (cl_uint)x->w;
-        cl_uint kh = (cl_uint)s->kh, kw = (cl_uint)s->kw, stride = (cl_uint)s->stride;
+        cl_uint cin = (cl_uint)s->cin, kw = (cl_uint)s->kw, stride = (cl_uint)s->stride;
         cl_uint pad = (cl_uint)s->pad, dil = (cl_uint)s->dilation, ow_u = (cl_uint)ow;
         cl_uint s_off = (cl_uint)scratch_off;
+        size_t per_ky = (size_t)s->cin * s->kw; /* matrix rows per kernel row */
         for (size_t col0 = 0; col0 < n; col0 += cols) {
             size_t nc = n - col0 < cols ? n - col0 : cols;
+            int ky0, nky;
+            kernel_rows_inside(s, x->h, (int)(col0 / (size_t)ow),
+                               (int)((col0 + nc - 1) / (size_t)ow), &ky0, &nky);
+            size_t kc = (size_t)nky * per_ky;
             cl_uint col0_u = (cl_uint)col0, nc_u = (cl_uint)nc;
-            adn_karg args[] = {ADN_KARG(x->mem),      ADN_KARG(x_off),  ADN_KARG(h),
-                               ADN_KARG(w),           ADN_KARG(kh),     ADN_KARG(kw),
-                               ADN_KARG(stride),      ADN_KARG(pad),    ADN_KARG(dil),
-                               ADN_KARG(ow_u),        ADN_KARG(col0_u), ADN_KARG(nc_u),
-                               ADN_KARG(scratch_mem), ADN_KARG(s_off)};
+            cl_uint ky0_u = (cl_uint)ky0, nky_u = (cl_uint)nky;
+            adn_karg args[] = {
+                ADN_KARG(x->mem), ADN_KARG(x_off), ADN_KARG(h),           ADN_KARG(w),
+                ADN_KARG(cin),    ADN_KARG(kw),    ADN_KARG(ky0_u),       ADN_KARG(nky_u),
+                ADN_KARG(stride), ADN_KARG(pad),   ADN_KARG(dil),         ADN_KARG(ow_u),
+                ADN_KARG(col0_u), ADN_KARG(nc_u),  ADN_KARG(scratch_mem), ADN_KARG(s_off)};
             const int n_args = (int)(sizeof args / sizeof args[0]);
             if (dev->gemm == ADN_GEMM_ADNET) {
                 /* the CPU path: one work-item per row of the matrix (cl/conv.cl) */
-                size_t range[1] = {k};
+                size_t range[1] = {kc};
                 ADN_TRY(adn_run_kernel_grouped(dev, "im2col_rows_f32", 1, range, 1, n_args, args));
             } else {
                 size_t range[2] = {nc, (size_t)s->cin};
                 ADN_TRY(adn_run_kernel(dev, "im2col_f32", 2, range, n_args, args));
             }
-            ADN_TRY(adn_gemm(dev, m, nc, k, cw->weight, cw->weight_off, scratch_mem, scratch_off,
-                             nc, y->mem, y->off + col0, n, desc, col0));
+            /* the weight columns of kernel rows ky0 .. ky0 + nky - 1: contiguous in OHIW */
+            ADN_TRY(adn_gemm(dev, m, nc, kc, cw->weight, cw->weight_off + (size_t)ky0 * per_ky, k,
+                             scratch_mem, scratch_off, nc, y->mem, y->off + col0, n, desc, col0));
         }
     }
     if (!cw->bias && !residual && act == ADN_ACT_NONE) return ADNET_OK;

@@ -95,7 +95,7 @@ adnet_status adn_peak_fma(adn_device *dev, double min_seconds, double *gflops,
 /* One n x n x n product on the backend the convolutions use (adn_gemm), so that the peak
  * reads as what this device's GEMM can do at its best. */
 static adnet_status sgemm_once(adn_device *dev, size_t n, cl_mem a, cl_mem b, cl_mem c) {
-    return adn_gemm(dev, n, n, n, a, 0, b, 0, n, c, 0, n, "the SGEMM peak", 0);
+    return adn_gemm(dev, n, n, n, a, 0, n, b, 0, n, c, 0, n, "the SGEMM peak", 0);
 }
 
 adnet_status adn_peak_sgemm(adn_device *dev, int n, double min_seconds, double *gflops, int *reps) {

@@ -137,7 +137,11 @@ static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng) {
     adn_tensor ty_total = dbuf_put(dev, &arena, off_y, c_total, oh, ow, NULL);
     adn_tensor ty = adn_tensor_channels(ty_total, cc->c0, cc->cout);
     adn_tensor tr = res ? dbuf_put(dev, &arena, off_r, cc->cout, oh, ow, res) : tx;
-    dbuf_put(dev, &params, off_w, cc->cout, (int)kk, 1, wt);
+    /* the reference takes PyTorch's OIHW, adn_conv the OHIW that adn_conv_weight_order makes */
+    float *wt_ohiw = malloc((size_t)cc->cout * kk * sizeof(float));
+    adn_conv_weight_order(&s, wt, wt_ohiw);
+    dbuf_put(dev, &params, off_w, cc->cout, (int)kk, 1, wt_ohiw);
+    free(wt_ohiw);
     if (bias) dbuf_put(dev, &params, off_b, cc->cout, 1, 1, bias);
     adn_conv_weights cw = {s, params.mem, off_w, bias ? params.mem : NULL, bias ? off_b : 0};
 
@@ -201,6 +205,15 @@ static const conv_case conv_cases[] = {
      ADN_ACT_NONE, 0, 0, 0, 0},
     {"40->264 3x3 d3 on 12x16, 3 chunks (N=64 per GEMM, K=360), bias leaky", 40, 264, 3, 1, 3, 3,
      12, 16, 1, 0, ADN_ACT_LEAKY, 360 * 64, 0, 0, 3},
+    /* chunks of about two output rows: each leaves out the kernel rows that read only padding
+     * for all its rows, a different set near the top, in the middle and near the bottom */
+    {"16->8 3x3 d4 on 13x10, 7 chunks of 19 columns, bias relu", 16, 8, 3, 1, 4, 4, 13, 10, 1, 0,
+     ADN_ACT_RELU, 144 * 20, 0, 0, 7},
+    {"12->5 5x5 d3 p6 on 11x9, 5 chunks of 20 columns, residual", 12, 5, 5, 1, 6, 3, 11, 9, 0, 1,
+     ADN_ACT_NONE, 300 * 20, 0, 0, 5},
+    /* output rows that no kernel row reaches: their chunks are all padding, the output 0 */
+    {"2->3 3x3 p5 on 3x4 (outer output rows all padding), bias", 2, 3, 3, 1, 5, 1, 3, 4, 1, 0,
+     ADN_ACT_NONE, 18 * 12, 0, 0, 11},
 };
 
 static void test_conv_scratch_sizes(void) {
