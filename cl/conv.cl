@@ -47,25 +47,51 @@ __kernel void bias_act_f32(__global float *y, uint y_off, uint hw, __global cons
     float v = y[y_off + idx];
     if (has_bias) v += bias[bias_off + c];
     if (has_res) v += res[res_off + idx];
-    if (act == 1) v = v > 0.0f ? v : 0.0f;
-    else if (act == 2) v = v >= 0.0f ? v : v * slope;
+    if (act == 1)
+        v = v > 0.0f ? v : 0.0f;
+    else if (act == 2)
+        v = v >= 0.0f ? v : v * slope;
     y[y_off + idx] = v;
 }
 
-/* The same matrix for CPU devices, which run work-items one after another: one
- * work-item per row (input channel ci, tap ky, kx), writing its ncols columns in order, one
- * output row at a time, each as up to three plain loops (zeros left of the input, a strided
- * copy of the input row, zeros right of it) that a compiler turns into vector code. The
- * GPU-shaped kernel above computes a bounds test and a scattered load per element, which on
- * a CPU took a tenth of a frame. Work-groups of one work-item. */
+/* Writes n consecutive columns j .. j + n - 1 of matrix row r (of kc rows, ncols columns):
+ * zeros, or src[t step]. packed 0: row-major; packed 1: in panels of 32 columns as
+ * adn_gemm_b_panels reads them (panel p at 32 p kc, its row r at + 32 r), so a run is cut at
+ * the panels' edges into contiguous pieces. */
+static inline void im2col_run(__global float *cols, uint r, uint kc, uint ncols, uint packed,
+                              uint j, uint n, int zero, __global const float *src, int step) {
+    while (n > 0) {
+        const uint len = packed ? min(n, 32u - (j & 31u)) : n;
+        __global float *d =
+            cols + (packed ? ((size_t)(j >> 5) * kc + r) * 32 + (j & 31u) : (size_t)r * ncols + j);
+        if (zero)
+            for (uint t = 0; t < len; t++) d[t] = 0.0f;
+        else if (step == 1)
+            for (uint t = 0; t < len; t++) d[t] = src[t];
+        else
+            for (uint t = 0; t < len; t++) d[t] = src[(int)t * step];
+        if (!zero) src += (int)len * step;
+        j += len;
+        n -= len;
+    }
+}
+
+/* The same matrix for CPU devices, which run work-items one after another: one work-item per
+ * row (tap ky, input channel ci, tap kx), writing its ncols columns in order, one output row
+ * at a time, each as up to three plain runs (zeros left of the input, a strided copy of the
+ * input row, zeros right of it) that a compiler turns into vector code. The GPU-shaped kernel
+ * above computes a bounds test and a scattered load per element, which on a CPU took a tenth
+ * of a frame. packed 1 writes the panels adnet's GEMM reads fastest. Work-groups of one
+ * work-item. */
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
 im2col_rows_f32(__global const float *x, uint x_off, uint h, uint w, uint cin, uint kw, uint ky0,
                 uint nky, uint stride, uint pad, uint dilation, uint ow, uint col0, uint ncols,
-                __global float *cols, uint cols_off) {
+                __global float *cols, uint cols_off, uint packed) {
     const uint r = get_global_id(0); /* < nky cin kw */
-    const uint per_ky = cin * kw, ky = ky0 + r / per_ky, ci = (r % per_ky) / kw, kx = r % kw;
+    const uint per_ky = cin * kw, kc = nky * per_ky;
+    const uint ky = ky0 + r / per_ky, ci = (r % per_ky) / kw, kx = r % kw;
     __global const float *xc = x + x_off + (size_t)ci * h * w;
-    __global float *dst = cols + cols_off + (size_t)r * ncols;
+    __global float *dst = cols + cols_off;
     const int dx = (int)(kx * dilation) - (int)pad, dy = (int)(ky * dilation) - (int)pad;
     const int st = (int)stride;
     /* the output columns whose tap lies inside the input row: 0 <= ox stride + dx < w */
@@ -76,18 +102,15 @@ im2col_rows_f32(__global const float *x, uint x_off, uint h, uint w, uint cin, u
         const uint oy = p / ow, ox = p % ow, seg = min(ow - ox, ncols - j);
         const int a = (int)ox, b = (int)(ox + seg);
         const int iy = (int)(oy * stride) + dy;
-        __global float *d = dst + j; /* d[o - a] is output column o of this row */
         if (iy < 0 || iy >= (int)h) {
-            for (int o = a; o < b; o++) d[o - a] = 0.0f;
+            im2col_run(dst, r, kc, ncols, packed, j, seg, 1, xc, 0);
         } else {
             const int lo = clamp(ox_lo, a, b), hi = clamp(ox_end, lo, b);
-            __global const float *xr = xc + (size_t)iy * w;
-            for (int o = a; o < lo; o++) d[o - a] = 0.0f;
-            if (st == 1)
-                for (int o = lo; o < hi; o++) d[o - a] = xr[o + dx];
-            else
-                for (int o = lo; o < hi; o++) d[o - a] = xr[o * st + dx];
-            for (int o = hi; o < b; o++) d[o - a] = 0.0f;
+            im2col_run(dst, r, kc, ncols, packed, j, (uint)(lo - a), 1, xc, 0);
+            if (hi > lo)
+                im2col_run(dst, r, kc, ncols, packed, j + (uint)(lo - a), (uint)(hi - lo), 0,
+                           xc + (size_t)iy * w + (lo * st + dx), st);
+            im2col_run(dst, r, kc, ncols, packed, j + (uint)(hi - a), (uint)(b - hi), 1, xc, 0);
         }
         j += seg;
         p += seg;

@@ -38,9 +38,8 @@ static inline void gemm_store16(__global float *p, float16 v, int valid) {
  * of which the first `valid` columns exist. Inlined with valid = GEMM_NR for full tiles, so
  * that their loads and stores are plain vector moves. */
 static inline void gemm_tile(uint m, uint k, uint lda, uint m_begin, uint m_end,
-                             __global const float *a,
-                      __global const float *b, uint ldb, __global float *c, uint ldc,
-                      int valid) {
+                             __global const float *a, __global const float *b, uint ldb,
+                             __global float *c, uint ldc, int valid) {
     for (uint k0 = 0; k0 < k; k0 += GEMM_KC) {
         uint k1 = min(k, k0 + GEMM_KC);
         for (uint m0 = m_begin; m0 < m_end; m0 += GEMM_MR) {
@@ -82,16 +81,26 @@ static inline void gemm_tile(uint m, uint k, uint lda, uint m_begin, uint m_end,
     }
 }
 
+/* b_packed 0: B is row-major with leading dimension ldb. b_packed 1: B is stored in panels of
+ * GEMM_NR columns, panel after panel, each k rows of GEMM_NR floats (the last panel's rows
+ * hold only its columns, at the same stride), as adnet's im2col writes it for this kernel: a
+ * work-item's B tile is then one contiguous stream instead of k rows far apart (about a fifth
+ * faster). ldb is unused then. */
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
 gemm_nn_f32(uint m, uint n, uint k, __global const float *a, uint a_off, uint lda,
-            __global const float *b, uint b_off, uint ldb, __global float *c, uint c_off,
-            uint ldc) {
+            __global const float *b, uint b_off, uint ldb, uint b_packed, __global float *c,
+            uint c_off, uint ldc) {
     uint n0 = get_global_id(0) * GEMM_NR;
     uint m_begin = get_global_id(1) * GEMM_MC;
     if (n0 >= n || m_begin >= m) return;
     uint m_end = min(m, m_begin + GEMM_MC);
     a += a_off;
-    b += b_off + n0;
+    if (b_packed) {
+        b += b_off + (size_t)n0 * k;
+        ldb = GEMM_NR;
+    } else {
+        b += b_off + n0;
+    }
     c += c_off + n0;
     if (n - n0 >= GEMM_NR)
         gemm_tile(m, k, lda, m_begin, m_end, a, b, ldb, c, ldc, GEMM_NR);

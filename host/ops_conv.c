@@ -175,6 +175,17 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
          * make a GEMM too narrow to run efficiently */
         size_t chunks = (n + cols - 1) / cols;
         cols = (n + chunks - 1) / chunks;
+        /* adnet's GEMM reads B fastest in panels of 32 columns, which its im2col writes
+         * directly; a chunk then holds whole panels (a multiple of 32 columns, the last one
+         * partial), which fits whenever the scratch holds 32 columns */
+        size_t scratch_cols = scratch_floats / k;
+        int panels = dev->gemm == ADN_GEMM_ADNET && scratch_cols >= ADN_GEMM_PANEL;
+        if (panels) {
+            cols = scratch_cols / ADN_GEMM_PANEL * ADN_GEMM_PANEL;
+            chunks = (n + cols - 1) / cols;
+            size_t even = (n + chunks - 1) / chunks;
+            cols = (even + ADN_GEMM_PANEL - 1) / ADN_GEMM_PANEL * ADN_GEMM_PANEL;
+        }
         if (scratch_off > UINT32_MAX - cols * k)
             return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
                             "%s: scratch offset %zu is out of the kernels' 32-bit range", op,
@@ -199,11 +210,14 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
             size_t kc = (size_t)nky * per_ky;
             cl_uint col0_u = (cl_uint)col0, nc_u = (cl_uint)nc;
             cl_uint ky0_u = (cl_uint)ky0, nky_u = (cl_uint)nky;
-            adn_karg args[] = {
-                ADN_KARG(x->mem), ADN_KARG(x_off), ADN_KARG(h),           ADN_KARG(w),
-                ADN_KARG(cin),    ADN_KARG(kw),    ADN_KARG(ky0_u),       ADN_KARG(nky_u),
-                ADN_KARG(stride), ADN_KARG(pad),   ADN_KARG(dil),         ADN_KARG(ow_u),
-                ADN_KARG(col0_u), ADN_KARG(nc_u),  ADN_KARG(scratch_mem), ADN_KARG(s_off)};
+            cl_uint packed = (cl_uint)panels;
+            /* the last argument, packed, is the CPU kernel's only */
+            adn_karg args[] = {ADN_KARG(x->mem), ADN_KARG(x_off), ADN_KARG(h),
+                               ADN_KARG(w),      ADN_KARG(cin),   ADN_KARG(kw),
+                               ADN_KARG(ky0_u),  ADN_KARG(nky_u), ADN_KARG(stride),
+                               ADN_KARG(pad),    ADN_KARG(dil),   ADN_KARG(ow_u),
+                               ADN_KARG(col0_u), ADN_KARG(nc_u),  ADN_KARG(scratch_mem),
+                               ADN_KARG(s_off),  ADN_KARG(packed)};
             const int n_args = (int)(sizeof args / sizeof args[0]);
             if (dev->gemm == ADN_GEMM_ADNET) {
                 /* the CPU path: one work-item per row of the matrix (cl/conv.cl) */
@@ -211,11 +225,16 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
                 ADN_TRY(adn_run_kernel_grouped(dev, "im2col_rows_f32", 1, range, 1, n_args, args));
             } else {
                 size_t range[2] = {nc, (size_t)s->cin};
-                ADN_TRY(adn_run_kernel(dev, "im2col_f32", 2, range, n_args, args));
+                ADN_TRY(adn_run_kernel(dev, "im2col_f32", 2, range, n_args - 1, args));
             }
             /* the weight columns of kernel rows ky0 .. ky0 + nky - 1: contiguous in OHIW */
-            ADN_TRY(adn_gemm(dev, m, nc, kc, cw->weight, cw->weight_off + (size_t)ky0 * per_ky, k,
-                             scratch_mem, scratch_off, nc, y->mem, y->off + col0, n, desc, col0));
+            size_t a_off = cw->weight_off + (size_t)ky0 * per_ky;
+            if (panels)
+                ADN_TRY(adn_gemm_b_panels(dev, m, nc, kc, cw->weight, a_off, k, scratch_mem,
+                                          scratch_off, y->mem, y->off + col0, n, desc));
+            else
+                ADN_TRY(adn_gemm(dev, m, nc, kc, cw->weight, a_off, k, scratch_mem, scratch_off, nc,
+                                 y->mem, y->off + col0, n, desc, col0));
         }
     }
     if (!cw->bias && !residual && act == ADN_ACT_NONE) return ADNET_OK;
