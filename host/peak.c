@@ -92,9 +92,12 @@ adnet_status adn_peak_fma(adn_device *dev, double min_seconds, double *gflops,
     return ADNET_OK;
 }
 
-/* One n x n x n product on the backend the convolutions use (adn_gemm), so that the peak
- * reads as what this device's GEMM can do at its best. */
+/* One n x n x n product on the backend the convolutions use, so that the peak reads as what
+ * this device's GEMM can do at its best: on adnet's backend with B in the panels its im2col
+ * writes (the faster layout; the values of B do not matter here). */
 static adnet_status sgemm_once(adn_device *dev, size_t n, cl_mem a, cl_mem b, cl_mem c) {
+    if (dev->gemm == ADN_GEMM_ADNET)
+        return adn_gemm_b_panels(dev, n, n, n, a, 0, n, b, 0, c, 0, n, "the SGEMM peak");
     return adn_gemm(dev, n, n, n, a, 0, n, b, 0, n, c, 0, n, "the SGEMM peak", 0);
 }
 
