@@ -42,8 +42,7 @@ static adn_kernel_role role_of(int step, adn_step_op op, const char *label, cl_c
     if (step < 0) return ADN_ROLE_COPY;
     switch (op) {
         case ADN_STEP_CONV:
-            if (label && (!strcmp(label, "im2col_f32") || !strcmp(label, "im2col_rows_f32")))
-                return ADN_ROLE_IM2COL;
+            if (label && !strncmp(label, "im2col_", 7)) return ADN_ROLE_IM2COL;
             if (label && !strcmp(label, "bias_act_f32")) return ADN_ROLE_EPILOGUE;
             return ADN_ROLE_GEMM;
         case ADN_STEP_MAXPOOL:
