@@ -142,8 +142,8 @@ adnet_status adn_gemm(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a, s
                       size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
                       size_t ldc, const char *what, size_t col0) {
     if (m == 0 || n == 0 || k == 0 || lda < k)
-        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "GEMM for %s: empty M=%zu N=%zu K=%zu", what, m,
-                        n, k);
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "GEMM for %s: M=%zu N=%zu K=%zu lda=%zu", what,
+                        m, n, k, lda);
     if (dev->gemm == ADN_GEMM_ADNET)
         return gemm_adnet(dev, m, n, k, a, a_off, lda, b, b_off, ldb, 0, c, c_off, ldc, what);
     return gemm_clblast(dev, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, what, col0);
