@@ -265,37 +265,62 @@ __kernel void attention_direct(__global const float *x0, uint x0_off, uint m0,
 /* ---- the CPU kernel ------------------------------------------------------------------- *
  * For CPU devices, where attention_tiled's cooperation through local memory and barriers
  * becomes loops over work-items that keep little in registers. Work-groups of one work-item,
- * each owning ATTN_ROWS_Q = 16 consecutive query positions of one branch (one float16: the
- * queries are the vector lanes, so a query row's running maximum and sum are plain vector
- * operations), visiting the keys in tiles of ATTN_ROWS_K = 16 with the same online softmax
- * in base 2 as attention_tiled. Per key tile:
- *   scores   st[j] (16 queries) = sum_e Xt[e, j0 + j] * Q[e, i0 : i0 + 16]: 16 accumulators
- *            in registers, one vector load of Q's row e and 16 broadcast keys per channel;
+ * each owning 16 query rows as the 16 lanes of a float16 (so a query row's running maximum
+ * and sum are plain vector operations): with both branches, lanes 0-7 are 8 positions of the
+ * anchor branch and lanes 8-15 the same positions of the intra-frame branch, so the two share
+ * every tile of Xt as in attention_tiled; with one branch, 16 consecutive positions of it.
+ * Keys are visited in tiles of ATTN_ROWS_K = 16 with the same online softmax in base 2 as
+ * attention_tiled. Per key tile:
+ *   scores   st[j] (16 lanes) = sum_e Xt[e, j0 + j] * Q[e, lanes]: 16 accumulators in
+ *            registers, one vector load of the queries' row e and 16 broadcast keys per
+ *            channel;
  *   softmax  m_new = max(m, st[j] over j), alpha = exp2(m - m_new), P = exp2(st - m_new);
- *   values   out[e, i0 : i0 + 16] = alpha out[e, ...] + sum_j Xt[e, j0 + j] P[j]: the tile's
- *            sum is formed apart and then added, as in attention_tiled, and the accumulator is
- *            the output row itself (16 floats per channel, in the L1 cache), so any E works.
+ *   values   out[e, lanes] = alpha out[e, lanes] + sum_j Xt[e, j0 + j] P[j]: the tile's sum is
+ *            formed apart and then added, as in attention_tiled, and the accumulator is the
+ *            output rows themselves (16 floats per channel, in the L1 cache), so any E works.
  * The output is divided by the row sums at the end. Keys past the end of Xt are skipped;
- * queries past the end of their frame compute on zeros and are not stored. */
-#define ATTN_ROWS_Q 16
+ * query rows past the end of their frame compute on zeros and are not stored. */
 #define ATTN_ROWS_K 16
 
-/* 16 floats from p, lanes from valid on as 0; and the first valid lanes of v to p. */
-static inline float16 attn_load16(__global const float *p, uint valid) {
-    if (valid >= 16) return vload16(0, p);
-    float t[16];
-    for (uint j = 0; j < 16; j++) t[j] = j < valid ? p[j] : 0.0f;
-    return vload16(0, t);
+/* 8 floats from p, lanes from valid on as 0; and the first valid lanes of v to p. */
+static inline float8 attn_load8(__global const float *p, uint valid) {
+    if (valid >= 8) return vload8(0, p);
+    float t[8];
+    for (uint j = 0; j < 8; j++) t[j] = j < valid ? p[j] : 0.0f;
+    return vload8(0, t);
 }
 
-static inline void attn_store16(__global float *p, float16 v, uint valid) {
-    if (valid >= 16) {
-        vstore16(v, 0, p);
+static inline void attn_store8(__global float *p, float8 v, uint valid) {
+    if (valid >= 8) {
+        vstore8(v, 0, p);
         return;
     }
-    float t[16];
-    vstore16(v, 0, t);
+    float t[8];
+    vstore8(v, 0, t);
     for (uint j = 0; j < valid; j++) p[j] = t[j];
+}
+
+/* Where a work-item's 16 lanes live: lanes 0-7 at qa / oa (row stride ma: that frame's M,
+ * va of them real), lanes 8-15 at qb / ob (mb, vb). */
+typedef struct attn_lanes {
+    __global const float *qa, *qb;
+    __global float *oa, *ob;
+    uint ma, mb, va, vb;
+} attn_lanes;
+
+static inline float16 attn_query_row(const attn_lanes *l, uint e) {
+    return (float16)(attn_load8(l->qa + (size_t)e * l->ma, l->va),
+                     attn_load8(l->qb + (size_t)e * l->mb, l->vb));
+}
+
+static inline float16 attn_out_row(const attn_lanes *l, uint e) {
+    return (float16)(attn_load8(l->oa + (size_t)e * l->ma, l->va),
+                     attn_load8(l->ob + (size_t)e * l->mb, l->vb));
+}
+
+static inline void attn_set_out_row(const attn_lanes *l, uint e, float16 v) {
+    attn_store8(l->oa + (size_t)e * l->ma, v.lo, l->va);
+    attn_store8(l->ob + (size_t)e * l->mb, v.hi, l->vb);
 }
 
 /* exp2(d) for d <= 0, with weights below 2^-64 taken as 0. Next to the weight 1 of the
@@ -308,16 +333,15 @@ static inline float16 attn_weight(float16 d) {
 }
 
 /* One key tile of nk keys (nk = ATTN_ROWS_K for full tiles, inlined as a constant). */
-static inline void attn_rows_tile(__global const float *q, uint m, __global const float *kv,
-                                  uint mt, __global float *out, uint e_dim, float scale_log2,
-                                  uint qvalid, uint j0, uint nk, float16 *rowm, float16 *lsum) {
+static inline void attn_rows_tile(const attn_lanes *l, __global const float *kv, uint mt,
+                                  uint e_dim, float scale_log2, uint j0, uint nk, float16 *rowm,
+                                  float16 *lsum) {
     float16 st[ATTN_ROWS_K];
 #pragma unroll
     for (uint j = 0; j < ATTN_ROWS_K; j++) st[j] = (float16)0.0f;
-    __global const float *qe = q;
     __global const float *ke = kv + j0;
-    for (uint e = 0; e < e_dim; e++, qe += m, ke += mt) {
-        const float16 qv = attn_load16(qe, qvalid);
+    for (uint e = 0; e < e_dim; e++, ke += mt) {
+        const float16 qv = attn_query_row(l, e);
 #pragma unroll
         for (uint j = 0; j < ATTN_ROWS_K; j++)
             if (j < nk) st[j] = fma((float16)ke[j], qv, st[j]);
@@ -339,37 +363,54 @@ static inline void attn_rows_tile(__global const float *q, uint m, __global cons
     }
     *lsum = fma(*lsum, alpha, part);
     __global const float *ve = kv + j0;
-    __global float *oe = out;
-    for (uint e = 0; e < e_dim; e++, ve += mt, oe += m) {
+    for (uint e = 0; e < e_dim; e++, ve += mt) {
         float16 pv = (float16)0.0f;
 #pragma unroll
         for (uint j = 0; j < ATTN_ROWS_K; j++)
             if (j < nk) pv = fma((float16)ve[j], st[j], pv);
-        attn_store16(oe, j0 == 0 ? pv : fma(attn_load16(oe, qvalid), alpha, pv), qvalid);
+        attn_set_out_row(l, e, j0 == 0 ? pv : fma(attn_out_row(l, e), alpha, pv));
     }
 }
 
+/* Global size: both = 1 (out0 the anchor's, out1 the intra-frame output): ceil(max(m0, mt)
+ * / 8) x 1; both = 0 (one branch, as first_branch says): ceil(M / 16) x 1. */
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
 attention_rows(__global const float *x0, uint x0_off, uint m0, __global const float *xt,
                uint xt_off, uint mt, __global float *out0, uint out0_off, __global float *out1,
-               uint out1_off, uint e_dim, uint first_branch, float scale_log2) {
-    const uint i0 = get_global_id(0) * ATTN_ROWS_Q;
-    const uint anchor = first_branch + get_global_id(1) == 0;
-    const uint m = anchor ? m0 : mt;
-    if (i0 >= m) return;
-    __global const float *q = (anchor ? x0 + x0_off : xt + xt_off) + i0;
-    __global float *out = (anchor ? out0 + out0_off : out1 + out1_off) + i0;
+               uint out1_off, uint e_dim, uint first_branch, float scale_log2, uint both) {
+    attn_lanes l;
+    if (both) {
+        const uint i = get_global_id(0) * 8;
+        l.qa = x0 + x0_off + i;
+        l.oa = out0 + out0_off + i;
+        l.ma = m0;
+        l.va = i < m0 ? min(8u, m0 - i) : 0u;
+        l.qb = xt + xt_off + i;
+        l.ob = out1 + out1_off + i;
+        l.mb = mt;
+        l.vb = i < mt ? min(8u, mt - i) : 0u;
+        if (l.va == 0 && l.vb == 0) return;
+    } else {
+        const uint i = get_global_id(0) * 16;
+        const uint anchor = first_branch == 0;
+        const uint m = anchor ? m0 : mt;
+        if (i >= m) return;
+        __global const float *q = (anchor ? x0 + x0_off : xt + xt_off) + i;
+        __global float *out = out0 + out0_off + i;
+        l.qa = q;
+        l.qb = q + 8;
+        l.oa = out;
+        l.ob = out + 8;
+        l.ma = l.mb = m;
+        l.va = min(8u, m - i);
+        l.vb = m - i > 8 ? min(8u, m - i - 8) : 0u;
+    }
     __global const float *kv = xt + xt_off;
-    const uint qvalid = min((uint)ATTN_ROWS_Q, m - i0);
-
     float16 rowm = (float16)(-INFINITY), lsum = (float16)0.0f;
     uint j0 = 0;
     for (; j0 + ATTN_ROWS_K <= mt; j0 += ATTN_ROWS_K)
-        attn_rows_tile(q, m, kv, mt, out, e_dim, scale_log2, qvalid, j0, ATTN_ROWS_K, &rowm,
-                       &lsum);
-    if (j0 < mt)
-        attn_rows_tile(q, m, kv, mt, out, e_dim, scale_log2, qvalid, j0, mt - j0, &rowm, &lsum);
+        attn_rows_tile(&l, kv, mt, e_dim, scale_log2, j0, ATTN_ROWS_K, &rowm, &lsum);
+    if (j0 < mt) attn_rows_tile(&l, kv, mt, e_dim, scale_log2, j0, mt - j0, &rowm, &lsum);
     const float16 inv = 1.0f / lsum;
-    __global float *oe = out;
-    for (uint e = 0; e < e_dim; e++, oe += m) attn_store16(oe, attn_load16(oe, qvalid) * inv, qvalid);
+    for (uint e = 0; e < e_dim; e++) attn_set_out_row(&l, e, attn_out_row(&l, e) * inv);
 }

@@ -273,8 +273,15 @@ static adnet_status launch(adn_device *dev, const adn_attention_plan *plan, cons
         return adn_enqueue(dev, k, 2, global, NULL, name);
     }
     if (plan->kernel == ADN_ATTN_ROWS) {
-        enum { ROWS_Q = 16 }; /* ATTN_ROWS_Q of cl/attention.cl */
-        size_t global[2] = {(mq + ROWS_Q - 1) / ROWS_Q, (size_t)branches};
+        /* 16 query rows per work-item: 8 positions of each branch when both are asked for
+         * (they share the tiles of Xt), else 16 positions of the one (argument 13, both) */
+        cl_uint both = branches == 2;
+        cl_int err = clSetKernelArg(k, 13, sizeof both, &both);
+        if (err != CL_SUCCESS)
+            return adn_fail(ADNET_ERR_OPENCL, "clSetKernelArg(%s, arg 13) failed: %s", name,
+                            adn_cl_error_name(err));
+        size_t per_item = both ? 8 : 16;
+        size_t global[2] = {(mq + per_item - 1) / per_item, 1};
         size_t local[2] = {1, 1};
         return adn_enqueue(dev, k, 2, global, local, name);
     }
