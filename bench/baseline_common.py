@@ -199,3 +199,44 @@ def cpu_device(platform_name, version):
     return {"index": 0, "name": cpu, "vendor": _file_value("/proc/cpuinfo", "vendor_id"),
             "platform": platform_name, "type": "cpu", "driver_version": version,
             "opencl_version": None, "threads": os.cpu_count() or 1}
+
+
+def add_common_args(parser, models, backbones):
+    """The options both baselines take, with `adnet bench`'s names and defaults."""
+    parser.add_argument("--model", default="ad", choices=models)
+    parser.add_argument("--backbone", type=int, default=101, choices=sorted(backbones))
+    parser.add_argument("--size", type=parse_size, default=(857, 481), help="WxH")
+    parser.add_argument("--frames", type=int, default=3, help="timed frames per mode")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed frames before them")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--seed", type=int, default=1)
+
+
+def add_output_args(parser):
+    parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--quiet", action="store_true")
+
+
+def check_common_args(parser, args):
+    if args.frames < 1:
+        parser.error("--frames must be at least 1")
+    if args.warmup < 0 or args.threads < 1:
+        parser.error("--warmup must be >= 0 and --threads >= 1")
+
+
+def print_summary(doc):
+    """The terminal summary of a baseline's document: the two timings and the layer groups."""
+    r = doc["results"][0]
+    m = r["model"]
+    print("%s %s, %s R%d at %dx%d on %s" % (doc["runtime"], doc["runtime_version"], m["kind"],
+                                            m["depth"], m["width"], m["height"],
+                                            r["device"]["platform"]))
+    for key in ("anchor_cached", "anchor_recomputed"):
+        t = r["steady"][key]
+        print("  %-18s %8.3f s/frame %7.3f fps %7.1f GFLOP/s (median %.3f, %d frames)"
+              % (key.replace("_", " "), t["s_per_frame"], t["fps"], t["gflops"], t["median_s"],
+                 t["frames"]))
+    for row in r["profile"]["groups"]:
+        print("  %-12s %9.2f ms %5.1f%%%s" % (row["name"], 1e3 * row["s"], 100 * row["share"],
+                                              "  %6.1f GFLOP/s" % row["gflops"]
+                                              if row["gflops"] else ""))

@@ -107,7 +107,7 @@ def _check(value, spec, path, errors):
             results.append((alt, sub))
         # the alternative of the value's own kind (an object for an object...) says best
         # what is wrong inside it
-        same_kind = [sub for alt, sub in results if _kind(alt) == _kind_of(value)]
+        same_kind = [sub for alt, sub in results if _kind(alt) == _kind(value)]
         if len(same_kind) == 1:
             errors.extend(same_kind[0])
         else:
@@ -134,22 +134,14 @@ def _check(value, spec, path, errors):
         raise ValueError("bad schema spec %r" % (spec,))
 
 
-def _kind(spec):
-    if spec is None:
+def _kind(x):
+    """null, object, array or scalar: of a value, or of a spec (which spells objects as dicts
+    and arrays as lists too)."""
+    if x is None:
         return "null"
-    if isinstance(spec, dict):
+    if isinstance(x, dict):
         return "object"
-    if isinstance(spec, list):
-        return "array"
-    return "scalar"
-
-
-def _kind_of(value):
-    if value is None:
-        return "null"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
+    if isinstance(x, list):
         return "array"
     return "scalar"
 

@@ -178,20 +178,8 @@ def common_frame_size():
 
 
 def print_summary(doc):
+    common.print_summary(doc)
     r = doc["results"][0]
-    s = r["steady"]
-    print("pytorch %s, %s R%d at %dx%d on %s" % (doc["runtime_version"], r["model"]["kind"],
-                                                 r["model"]["depth"], r["model"]["width"],
-                                                 r["model"]["height"], r["device"]["platform"]))
-    for key in ("anchor_cached", "anchor_recomputed"):
-        t = s[key]
-        print("  %-18s %8.3f s/frame %7.3f fps %7.1f GFLOP/s (median %.3f, %d frames)"
-              % (key.replace("_", " "), t["s_per_frame"], t["fps"], t["gflops"], t["median_s"],
-                 t["frames"]))
-    for row in r["profile"]["groups"]:
-        print("  %-12s %9.2f ms %5.1f%%%s" % (row["name"], 1e3 * row["s"], 100 * row["share"],
-                                              "  %6.1f GFLOP/s" % row["gflops"]
-                                              if row["gflops"] else ""))
     p = r["peak"]
     if p["sgemm_gflops"]:
         print("  %d^3 matrix product: torch.mm %.1f GFLOP/s, 1x1 convolution %.1f GFLOP/s"
@@ -201,23 +189,13 @@ def print_summary(doc):
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description="Time the released AD-Net in PyTorch on the CPU "
                                 "(anchor recomputed per frame, and cached); adnet-bench JSON.")
-    p.add_argument("--model", default="ad", choices=ref.MODELS)
-    p.add_argument("--backbone", type=int, default=101, choices=sorted(ref.STAGE_BLOCKS))
-    p.add_argument("--size", type=common.parse_size, default=(857, 481), help="WxH")
-    p.add_argument("--frames", type=int, default=3, help="timed frames per mode")
-    p.add_argument("--warmup", type=int, default=1, help="untimed frames before them")
-    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    p.add_argument("--seed", type=int, default=1)
+    common.add_common_args(p, ref.MODELS, ref.STAGE_BLOCKS)
     p.add_argument("--peak-gemm", type=int, default=2048,
                    help="size of the matrix-product peak measurement (0: skip)")
     p.add_argument("--peak-seconds", type=float, default=1.0)
-    p.add_argument("--json", help="write the results here")
-    p.add_argument("--quiet", action="store_true")
+    common.add_output_args(p)
     args = p.parse_args(argv)
-    if args.frames < 1:
-        p.error("--frames must be at least 1")
-    if args.warmup < 0 or args.threads < 1:
-        p.error("--warmup must be >= 0 and --threads >= 1")
+    common.check_common_args(p, args)
     return args
 
 

@@ -282,24 +282,6 @@ __kernel void attention_direct(__global const float *x0, uint x0_off, uint m0,
  * query rows past the end of their frame compute on zeros and are not stored. */
 #define ATTN_ROWS_K 16
 
-/* 8 floats from p, lanes from valid on as 0; and the first valid lanes of v to p. */
-static inline float8 attn_load8(__global const float *p, uint valid) {
-    if (valid >= 8) return vload8(0, p);
-    float t[8];
-    for (uint j = 0; j < 8; j++) t[j] = j < valid ? p[j] : 0.0f;
-    return vload8(0, t);
-}
-
-static inline void attn_store8(__global float *p, float8 v, uint valid) {
-    if (valid >= 8) {
-        vstore8(v, 0, p);
-        return;
-    }
-    float t[8];
-    vstore8(v, 0, t);
-    for (uint j = 0; j < valid; j++) p[j] = t[j];
-}
-
 /* Where a work-item's 16 lanes live: lanes 0-7 at qa / oa (row stride ma: that frame's M,
  * va of them real), lanes 8-15 at qb / ob (mb, vb). */
 typedef struct attn_lanes {
@@ -309,18 +291,18 @@ typedef struct attn_lanes {
 } attn_lanes;
 
 static inline float16 attn_query_row(const attn_lanes *l, uint e) {
-    return (float16)(attn_load8(l->qa + (size_t)e * l->ma, l->va),
-                     attn_load8(l->qb + (size_t)e * l->mb, l->vb));
+    return (float16)(load8_partial(l->qa + (size_t)e * l->ma, (int)l->va),
+                     load8_partial(l->qb + (size_t)e * l->mb, (int)l->vb));
 }
 
 static inline float16 attn_out_row(const attn_lanes *l, uint e) {
-    return (float16)(attn_load8(l->oa + (size_t)e * l->ma, l->va),
-                     attn_load8(l->ob + (size_t)e * l->mb, l->vb));
+    return (float16)(load8_partial(l->oa + (size_t)e * l->ma, (int)l->va),
+                     load8_partial(l->ob + (size_t)e * l->mb, (int)l->vb));
 }
 
 static inline void attn_set_out_row(const attn_lanes *l, uint e, float16 v) {
-    attn_store8(l->oa + (size_t)e * l->ma, v.lo, l->va);
-    attn_store8(l->ob + (size_t)e * l->mb, v.hi, l->vb);
+    store8_partial(l->oa + (size_t)e * l->ma, v.lo, (int)l->va);
+    store8_partial(l->ob + (size_t)e * l->mb, v.hi, (int)l->vb);
 }
 
 /* exp2(d) for d <= 0, with weights below 2^-64 taken as 0. Next to the weight 1 of the

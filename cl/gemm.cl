@@ -15,25 +15,6 @@
 #define GEMM_MC 256 /* rows per work-item: each B tile is used by GEMM_MC / GEMM_MR tiles */
 #define GEMM_KC 256 /* depth per pass: a GEMM_KC x GEMM_NR tile of B is 32 KiB */
 
-/* 16 floats from p, those from valid on read as 0 (valid may be <= 0 or >= 16). */
-static inline float16 gemm_load16(__global const float *p, int valid) {
-    if (valid >= 16) return vload16(0, p);
-    float t[16];
-    for (int j = 0; j < 16; j++) t[j] = j < valid ? p[j] : 0.0f;
-    return vload16(0, t);
-}
-
-/* The first valid of v's 16 lanes to p. */
-static inline void gemm_store16(__global float *p, float16 v, int valid) {
-    if (valid >= 16) {
-        vstore16(v, 0, p);
-        return;
-    }
-    float t[16];
-    vstore16(v, 0, t);
-    for (int j = 0; j < valid; j++) p[j] = t[j];
-}
-
 /* Rows [m_begin, m_end) of the column tile at b and c (already offset to its first column),
  * of which the first `valid` columns exist. Inlined with valid = GEMM_NR for full tiles, so
  * that their loads and stores are plain vector moves. */
@@ -52,8 +33,8 @@ static inline void gemm_tile(uint m, uint k, uint lda, uint m_begin, uint m_end,
                 ar[r] = a + (size_t)(m0 + min(r, rows - 1)) * lda;
                 __global float *cr = c + (size_t)(m0 + r) * ldc;
                 if (k0 > 0 && r < rows) {
-                    lo[r] = gemm_load16(cr, valid);
-                    hi[r] = gemm_load16(cr + 16, valid - 16);
+                    lo[r] = load16_partial(cr, valid);
+                    hi[r] = load16_partial(cr + 16, valid - 16);
                 } else {
                     lo[r] = (float16)0.0f;
                     hi[r] = (float16)0.0f;
@@ -61,7 +42,8 @@ static inline void gemm_tile(uint m, uint k, uint lda, uint m_begin, uint m_end,
             }
             __global const float *bk = b + (size_t)k0 * ldb;
             for (uint kk = k0; kk < k1; kk++, bk += ldb) {
-                float16 b_lo = gemm_load16(bk, valid), b_hi = gemm_load16(bk + 16, valid - 16);
+                float16 b_lo = load16_partial(bk, valid);
+                float16 b_hi = load16_partial(bk + 16, valid - 16);
 #pragma unroll
                 for (uint r = 0; r < GEMM_MR; r++) {
                     float16 av = (float16)ar[r][kk];
@@ -73,8 +55,8 @@ static inline void gemm_tile(uint m, uint k, uint lda, uint m_begin, uint m_end,
             for (uint r = 0; r < GEMM_MR; r++) {
                 if (r < rows) {
                     __global float *cr = c + (size_t)(m0 + r) * ldc;
-                    gemm_store16(cr, lo[r], valid);
-                    gemm_store16(cr + 16, hi[r], valid - 16);
+                    store16_partial(cr, lo[r], valid);
+                    store16_partial(cr + 16, hi[r], valid - 16);
                 }
             }
         }

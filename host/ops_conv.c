@@ -171,21 +171,16 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
                             "%s: the %s needs at least %zu scratch floats (one im2col column), "
                             "got %zu%s",
                             op, desc, k, scratch_floats, scratch_mem ? "" : " and no buffer");
-        /* as many chunks as the scratch requires, of even width: a thin last chunk would
-         * make a GEMM too narrow to run efficiently */
-        size_t chunks = (n + cols - 1) / cols;
-        cols = (n + chunks - 1) / chunks;
         /* adnet's GEMM reads B fastest in panels of 32 columns, which its im2col writes
-         * directly; a chunk then holds whole panels (a multiple of 32 columns, the last one
-         * partial), which fits whenever the scratch holds 32 columns */
-        size_t scratch_cols = scratch_floats / k;
-        int panels = dev->gemm == ADN_GEMM_ADNET && scratch_cols >= ADN_GEMM_PANEL;
-        if (panels) {
-            cols = scratch_cols / ADN_GEMM_PANEL * ADN_GEMM_PANEL;
-            chunks = (n + cols - 1) / cols;
-            size_t even = (n + chunks - 1) / chunks;
-            cols = (even + ADN_GEMM_PANEL - 1) / ADN_GEMM_PANEL * ADN_GEMM_PANEL;
-        }
+         * directly; chunks then hold whole panels (the last one partial), which needs a
+         * scratch of at least one panel */
+        int panels = dev->gemm == ADN_GEMM_ADNET && cols >= ADN_GEMM_PANEL;
+        size_t unit = panels ? ADN_GEMM_PANEL : 1;
+        /* as many chunks as the scratch requires, of even width (in whole units): a thin
+         * last chunk would make a GEMM too narrow to run efficiently */
+        cols = cols / unit * unit;
+        size_t chunks = (n + cols - 1) / cols;
+        cols = ((n + chunks - 1) / chunks + unit - 1) / unit * unit;
         if (scratch_off > UINT32_MAX - cols * k)
             return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
                             "%s: scratch offset %zu is out of the kernels' 32-bit range", op,

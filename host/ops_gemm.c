@@ -138,12 +138,17 @@ static adnet_status gemm_adnet(adn_device *dev, size_t m, size_t n, size_t k, cl
                                   (int)(sizeof args / sizeof args[0]), args);
 }
 
-adnet_status adn_gemm(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
-                      size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
-                      size_t ldc, const char *what, size_t col0) {
+static adnet_status check_dims(size_t m, size_t n, size_t k, size_t lda, const char *what) {
     if (m == 0 || n == 0 || k == 0 || lda < k)
         return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "GEMM for %s: M=%zu N=%zu K=%zu lda=%zu", what,
                         m, n, k, lda);
+    return ADNET_OK;
+}
+
+adnet_status adn_gemm(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
+                      size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+                      size_t ldc, const char *what, size_t col0) {
+    ADN_TRY(check_dims(m, n, k, lda, what));
     if (dev->gemm == ADN_GEMM_ADNET)
         return gemm_adnet(dev, m, n, k, a, a_off, lda, b, b_off, ldb, 0, c, c_off, ldc, what);
     return gemm_clblast(dev, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, what, col0);
@@ -154,8 +159,6 @@ adnet_status adn_gemm_b_panels(adn_device *dev, size_t m, size_t n, size_t k, cl
                                size_t c_off, size_t ldc, const char *what) {
     if (dev->gemm != ADN_GEMM_ADNET)
         return adn_fail(ADNET_ERR_INTERNAL, "GEMM for %s: B in panels needs adnet's GEMM", what);
-    if (m == 0 || n == 0 || k == 0 || lda < k)
-        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "GEMM for %s: M=%zu N=%zu K=%zu lda=%zu", what,
-                        m, n, k, lda);
+    ADN_TRY(check_dims(m, n, k, lda, what));
     return gemm_adnet(dev, m, n, k, a, a_off, lda, b, b_off, 0, 1, c, c_off, ldc, what);
 }

@@ -19,14 +19,10 @@ sys.path.insert(0, os.path.join(REPO, "bench"))
 
 import adnet_flops  # noqa: E402
 import bench_schema  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import check, finish  # noqa: E402
 
-failures = []
 
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def dry_run(adnet, out, model, depth, size):
@@ -85,8 +81,7 @@ def main():
     # output's first tap reads index -1, the last output's last tap index 481, both padding
     check(adnet_flops.in_bounds_taps(481, 241, 3, 2, 1, 1) == 3 * 241 - 2,
           "in-bounds taps, stride 2 pad 1 on 481")
-    print("bench_flops: %s" % ("%d failures" % len(failures) if failures else "ok"))
-    return 1 if failures else 0
+    return finish("bench_flops")
 
 
 if __name__ == "__main__":

@@ -19,15 +19,15 @@ sys.path.insert(0, os.path.join(REPO, "bench"))
 
 import adnet_flops  # noqa: E402
 import bench_schema  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import checks  # noqa: E402
+from checks import finish  # noqa: E402
 
 MODEL, DEPTH, W, H = "ad", 50, 65, 49
-failures = []
 
 
 def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
+    return checks.check(cond, what, quiet=True)
 
 
 def close(a, b, rel, abs_=0.0):
@@ -202,8 +202,7 @@ def main():
     if r.returncode == 0:
         with open(path) as f:
             check_document(json.load(f), r.stdout)
-    print("bench_smoke: %s" % ("%d failures" % len(failures) if failures else "ok"))
-    return 1 if failures else 0
+    return finish("bench_smoke")
 
 
 if __name__ == "__main__":

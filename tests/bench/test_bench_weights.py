@@ -15,14 +15,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "bench"))
 
 import adnet_flops  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import check, finish  # noqa: E402
 
-failures = []
 
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def main():
@@ -47,8 +43,7 @@ def main():
           and r.stderr.count("\n") == 1, "--backbone 101 on R50 weights: one clear line (%r)"
           % r.stderr)
     check("device" not in r.stdout, "nothing measured")
-    print("bench_weights: %s" % ("%d failures" % len(failures) if failures else "ok"))
-    return 1 if failures else 0
+    return finish("bench_weights")
 
 
 if __name__ == "__main__":

@@ -11,14 +11,10 @@ import json
 import os
 import subprocess
 import sys
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import check, finish  # noqa: E402
 
-failures = []
 
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def main():
@@ -71,8 +67,7 @@ def main():
     check(r.returncode != 0 and "broken.json" in r.stderr and "fps" in r.stderr,
           "a broken file fails naming it and the field (%r)" % r.stderr.strip())
     check(not os.path.exists(md2), "nothing written for a broken file")
-    print("bench_compare: %s" % ("%d failures" % len(failures) if failures else "ok"))
-    return 1 if failures else 0
+    return finish("bench_compare")
 
 
 if __name__ == "__main__":

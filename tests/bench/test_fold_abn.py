@@ -20,14 +20,10 @@ import torch  # noqa: E402
 
 import adnet_reference as ref  # noqa: E402
 import onnxruntime_baseline as ob  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import check, finish  # noqa: E402
 
-failures = []
 
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def main():
@@ -78,8 +74,7 @@ def main():
     for name, graph, want in cases:
         got = ob.node_group(name, graph)
         check(got == want, "node %s (%s graph) -> %s (%s)" % (name, graph, want, got))
-    print("bench_fold_abn: %s" % ("%d failures" % len(failures) if failures else "ok"))
-    return 1 if failures else 0
+    return finish("bench_fold_abn")
 
 
 if __name__ == "__main__":

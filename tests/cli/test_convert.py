@@ -38,13 +38,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CONVERT = os.path.join(HERE, "..", "..", "weights", "convert.py")
 sys.path.insert(0, os.path.dirname(CONVERT))
 import convert  # noqa: E402  (its architecture table builds the inputs; adnet inspect checks it)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import fail, finish  # noqa: E402
 
-failures = []
 
-
-def fail(msg):
-    failures.append(msg)
-    sys.stderr.write("FAIL: " + msg + "\n")
 
 
 def make_state_dict(model, depth, embed, seed, prefix="", extras=False):
@@ -323,11 +320,7 @@ def main(argv):
         fail("no output argument: exit %d, expected 2" % rc)
 
     shutil.rmtree(work, ignore_errors=True)
-    if failures:
-        print("test_convert: %d failure(s)" % len(failures))
-        return 1
-    print("test_convert: all checks passed")
-    return 0
+    return finish("test_convert")
 
 
 if __name__ == "__main__":

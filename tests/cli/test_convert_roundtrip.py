@@ -16,7 +16,6 @@ Usage: test_convert_roundtrip.py ADNET CASE_DIR WxH WORK_DIR [--module-prefix] [
 import argparse
 import collections
 import json
-import math
 import os
 import shutil
 import struct
@@ -25,16 +24,13 @@ import sys
 
 import numpy as np
 import torch
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import fail, finish  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONVERT = os.path.join(HERE, "..", "..", "weights", "convert.py")
 
-failures = []
 
-
-def fail(msg):
-    failures.append(msg)
-    sys.stderr.write("FAIL: " + msg + "\n")
 
 
 def read_safetensors_f32(path):
@@ -159,11 +155,7 @@ def main(argv):
         print("wrong shape refused: " + log.strip().splitlines()[-1])
 
     shutil.rmtree(a.work, ignore_errors=True)
-    if failures:
-        print("test_convert_roundtrip: %d failure(s)" % len(failures))
-        return 1
-    print("test_convert_roundtrip: all checks passed")
-    return 0
+    return finish("test_convert_roundtrip")
 
 
 if __name__ == "__main__":

@@ -16,17 +16,14 @@ import os
 import shutil
 import subprocess
 import sys
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import fail, finish  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REFERENCE = os.path.join(HERE, "..", "reference", "davis_metrics_ref.py")
 
-failures = []
 worst = [0.0]
 
-
-def fail(msg):
-    failures.append(msg)
-    sys.stderr.write("FAIL: " + msg + "\n")
 
 
 def num(v):
@@ -262,11 +259,7 @@ def main(argv):
         compare("names", got, ref, True)
 
     print("largest per-frame difference from the reference: %.3g" % worst[0])
-    if failures:
-        print("test_eval: %d failure(s)" % len(failures))
-        return 1
-    print("test_eval: all checks passed")
-    return 0
+    return finish("test_eval")
 
 
 if __name__ == "__main__":

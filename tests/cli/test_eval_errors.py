@@ -15,13 +15,10 @@ import sys
 import cv2
 import numpy as np
 from PIL import Image
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import fail, finish  # noqa: E402
 
-failures = []
 
-
-def fail(msg):
-    failures.append(msg)
-    sys.stderr.write("FAIL: " + msg + "\n")
 
 
 def square(h, w, y0, x0, size):
@@ -241,11 +238,7 @@ def main(argv):
                    ["--results", masks, "--davis", davis, "--heatmaps", masks, "--no-heatmaps"],
                    2, ["--no-heatmaps"])
 
-    if failures:
-        print("test_eval_errors: %d failure(s)" % len(failures))
-        return 1
-    print("test_eval_errors: all checks passed")
-    return 0
+    return finish("test_eval_errors")
 
 
 if __name__ == "__main__":

@@ -22,14 +22,11 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "weights"))
 import convert  # noqa: E402  (the converter's architecture table: names, shapes)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from checks import fail, finish  # noqa: E402
 
 DTYPE_BYTES = {"F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4}
-failures = []
 
-
-def fail(msg):
-    failures.append(msg)
-    sys.stderr.write("FAIL: " + msg + "\n")
 
 
 def write_st(path, tensors, metadata=None):
@@ -223,11 +220,7 @@ def main(argv):
     expect("no file", p.returncode == 2, str(p.returncode))
 
     shutil.rmtree(work, ignore_errors=True)
-    if failures:
-        print("test_inspect: %d failure(s)" % len(failures))
-        return 1
-    print("test_inspect: all checks passed")
-    return 0
+    return finish("test_inspect")
 
 
 if __name__ == "__main__":
