@@ -43,7 +43,7 @@ demo: build
 	./$(BUILD)/adnet demo --out demo-output
 
 format:
-	clang-format -i host/*.c host/*.h host/cli/*.c host/cli/*.h tests/*.c tests/*.h include/*.h
+	clang-format -i host/*/*.c host/*/*.h tests/*.c tests/*.h include/*.h examples/*.c
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,8 +1,26 @@
 /* adnet: AD-Net (Anchor Diffusion Network) video object segmentation on any OpenCL device.
  *
- * The public C API. Every call returns an adnet_status; on failure the thread's last error
- * message (adnet_last_error) names what failed: the file, the tensor and its shapes, the
- * OpenCL call and its error. Handles are opaque. The library never calls exit(). */
+ * The public C API, in the manner of TurboJPEG's: a few opaque handles, calls that return an
+ * adnet_status, and one error string. On failure the calling thread's last error message
+ * (adnet_last_error) names what failed: the file, the tensor and its shapes, the device call
+ * and its error. The library never calls exit() and never prints.
+ *
+ * A minimal program (error checks left out):
+ *
+ *     adnet_model *m;  adnet_session *s;  adnet_image anchor, frame;  adnet_frame_result r;
+ *     adnet_model_load("ad.safetensors", ADNET_MODEL_UNKNOWN, -1, &m);   // -1: default device
+ *     adnet_session_create(m, NULL, &s);                                 // NULL: defaults
+ *     adnet_image_load_bgr("00000.jpg", &anchor);  adnet_session_begin_video(s, &anchor);
+ *     adnet_image_load_bgr("00001.jpg", &frame);   adnet_session_segment(s, &frame, NULL, &r);
+ *     adnet_image_save("00001.png", &r.mask);      // and so on for every frame
+ *
+ * Thread rules. Handles (adnet_model, adnet_session) are not thread-safe: use each from one
+ * thread at a time; a session uses its model while one of its calls runs, so a model and
+ * its sessions belong to one thread at a time. Different models may run on different threads
+ * at once (each has its own device queue). The device queries, the image calls, the version
+ * calls and adnet_strerror are safe from any thread; adnet_set_option and adnet_get_option
+ * are too, and a new value applies to devices and models opened after it. adnet_last_error is
+ * per thread. */
 #ifndef ADNET_H
 #define ADNET_H
 
@@ -13,7 +31,22 @@
 extern "C" {
 #endif
 
+/* Marks the calls libadnet exports; everything else in the library is hidden. */
+#if defined(ADNET_BUILDING) && defined(__GNUC__)
+#define ADNET_API __attribute__((visibility("default")))
+#else
+#define ADNET_API
+#endif
+
+/* The version of this header; adnet_version gives the library's. */
+#define ADNET_VERSION_MAJOR  0
+#define ADNET_VERSION_MINOR  1
+#define ADNET_VERSION_PATCH  0
 #define ADNET_VERSION_STRING "0.1.0"
+
+/* The library's version as "0.1.0"; major, minor and patch may each be NULL. A program built
+ * against another header major version than the library's should refuse to run. */
+ADNET_API const char *adnet_version(int *major, int *minor, int *patch);
 
 typedef enum adnet_status {
     ADNET_OK = 0,
@@ -21,18 +54,40 @@ typedef enum adnet_status {
     ADNET_ERR_IO = 2,               /* a file that is missing, unreadable or unwritable */
     ADNET_ERR_FORMAT = 3,           /* a file whose content is corrupt or unsupported */
     ADNET_ERR_WEIGHTS = 4,          /* a weights file that does not fit the architecture */
-    ADNET_ERR_DEVICE = 5,           /* no OpenCL device, or none matching the spec */
-    ADNET_ERR_OPENCL = 6,           /* an OpenCL call failed */
-    ADNET_ERR_BUILD = 7,            /* an OpenCL program failed to build */
-    ADNET_ERR_BLAS = 8,             /* a CLBlast call failed */
+    ADNET_ERR_DEVICE = 5,           /* no compute device, or none matching the spec */
+    ADNET_ERR_RUNTIME = 6,          /* a call to the device's runtime failed */
+    ADNET_ERR_BUILD = 7,            /* a device program (kernel) failed to compile */
+    ADNET_ERR_MATMUL = 8,           /* the matrix-multiply backend failed */
     ADNET_ERR_OUT_OF_MEMORY = 9,    /* host or device memory could not be allocated */
     ADNET_ERR_INTERNAL = 10         /* a bug: please report it */
 } adnet_status;
 
-/* A short description of a status code. */
-const char *adnet_strerror(adnet_status status);
-/* The detailed message of the last failed call on this thread ("" if none). */
-const char *adnet_last_error(void);
+/* The names of codes 6 and 8 before version 0.1.0's embedding API; same values. */
+#define ADNET_ERR_OPENCL ADNET_ERR_RUNTIME
+#define ADNET_ERR_BLAS   ADNET_ERR_MATMUL
+
+/* A short description of a status code (a static string). */
+ADNET_API const char *adnet_strerror(adnet_status status);
+/* The detailed message of the last failed call on this thread ("" if none). The string is
+ * valid until the thread's next failing call. */
+ADNET_API const char *adnet_last_error(void);
+
+/* ---- Settings --------------------------------------------------------------------------- */
+
+/* Sets a process-wide option; value NULL goes back to the environment variable of the same
+ * name (ADNET_<NAME>), value "" means unset whatever the environment says. Options:
+ *   "device"     the default device spec (see adnet_device_select)
+ *   "profile"    force a device profile on every device: "cpu" or "gpu"
+ *   "gemm"       force the GEMM backend: "clblast" or "adnet"
+ *   "im2col"     force the im2col kernel: "generic" or "rows"
+ *   "attention"  force the attention kernel: "tiled", "rows" or "direct"
+ *   "cache_dir"  where compiled kernels are cached (default $XDG_CACHE_HOME/adnet)
+ * Unset, each device gets the profile of its kind. An unknown option or a word outside an
+ * option's list is ADNET_ERR_INVALID_ARGUMENT. Applies to devices and models opened later. */
+ADNET_API adnet_status adnet_set_option(const char *name, const char *value);
+/* The option's current value (set by call, else from the environment; "" when unset) into
+ * value, at most cap bytes with the terminating NUL. */
+ADNET_API adnet_status adnet_get_option(const char *name, char *value, size_t cap);
 
 /* ---- Devices ------------------------------------------------------------------------ */
 
@@ -62,15 +117,16 @@ typedef struct adnet_device_info {
 } adnet_device_info;
 
 /* "cpu", "gpu", "accelerator" or "other": the words --device accepts for a type. */
-const char *adnet_device_type_name(adnet_device_type type);
+ADNET_API const char *adnet_device_type_name(adnet_device_type type);
 
 /* Number of OpenCL devices over all platforms (0 when there is no OpenCL at all). */
-adnet_status adnet_device_count(int *count);
-adnet_status adnet_device_get_info(int index, adnet_device_info *info);
+ADNET_API adnet_status adnet_device_count(int *count);
+/* Fills info for device index (0 <= index < count); ADNET_ERR_DEVICE for any other index. */
+ADNET_API adnet_status adnet_device_get_info(int index, adnet_device_info *info);
 /* Resolves a device spec: an index ("0"), a type ("gpu", "cpu", "accelerator"), or a
  * case-insensitive substring of the platform, vendor or device name. NULL or "" means
  * $ADNET_DEVICE, else the GPU with the highest estimated throughput, else the CPU. */
-adnet_status adnet_device_select(const char *spec, int *index);
+ADNET_API adnet_status adnet_device_select(const char *spec, int *index);
 
 /* ---- Models ------------------------------------------------------------------------- */
 
@@ -84,9 +140,9 @@ typedef enum adnet_model_kind {
 } adnet_model_kind;
 
 /* "ad", "inter", ... ; NULL for UNKNOWN. */
-const char *adnet_model_kind_name(adnet_model_kind kind);
+ADNET_API const char *adnet_model_kind_name(adnet_model_kind kind);
 /* Parses a model name; returns ADNET_MODEL_UNKNOWN for anything else. */
-adnet_model_kind adnet_model_kind_parse(const char *name);
+ADNET_API adnet_model_kind adnet_model_kind_parse(const char *name);
 
 typedef struct adnet_model adnet_model;
 
@@ -98,24 +154,29 @@ typedef struct adnet_model_info {
     char device[128]; /* device name */
 } adnet_model_info;
 
-/* Loads a safetensors weights file onto a device. kind = ADNET_MODEL_UNKNOWN takes the model
- * from the file's metadata, else from the shapes where they decide it. */
-adnet_status adnet_model_load(const char *weights_path, adnet_model_kind kind, int device_index,
-                              adnet_model **out);
-void adnet_model_free(adnet_model *model);
-adnet_status adnet_model_get_info(const adnet_model *model, adnet_model_info *info);
+/* Loads a safetensors weights file onto a device (an index from adnet_device_select; -1: the
+ * default device). kind = ADNET_MODEL_UNKNOWN takes the model from the file's metadata, else
+ * from the shapes where they decide it. Every tensor is checked against the architecture
+ * before device memory is taken; errors name the file, the tensor and the shapes. */
+ADNET_API adnet_status adnet_model_load(const char *weights_path, adnet_model_kind kind,
+                                        int device_index, adnet_model **out);
+/* Frees the model and its device memory (NULL is ignored); its sessions must be freed first. */
+ADNET_API void adnet_model_free(adnet_model *model);
+/* What was loaded: model kind, depth, E, parameters and the device's name. */
+ADNET_API adnet_status adnet_model_get_info(const adnet_model *model, adnet_model_info *info);
 
 /* The feature map size for an input of width x height pixels (both output stride 8 rounds). */
-void adnet_feature_size(int width, int height, int *feat_w, int *feat_h);
+ADNET_API void adnet_feature_size(int width, int height, int *feat_w, int *feat_h);
 
 /* Sets the anchor frame: input is a preprocessed 3 x height x width float image (BGR, mean
  * subtracted, channels first; see adnet_preprocess). Its embedding is computed once and kept
  * on the device until the next call. */
-adnet_status adnet_model_set_anchor(adnet_model *model, const float *input, int width, int height);
+ADNET_API adnet_status adnet_model_set_anchor(adnet_model *model, const float *input, int width,
+                                              int height);
 /* Runs the model on one preprocessed frame of the same size as the anchor and writes the raw
  * logits, feat_h x feat_w floats, to logits. */
-adnet_status adnet_model_run(adnet_model *model, const float *input, int width, int height,
-                             float *logits);
+ADNET_API adnet_status adnet_model_run(adnet_model *model, const float *input, int width,
+                                       int height, float *logits);
 
 /* ---- Images --------------------------------------------------------------------------- */
 
@@ -125,12 +186,73 @@ typedef struct adnet_image {
     uint8_t *data; /* height x width x channels, row-major */
 } adnet_image;
 
-/* Reads a JPEG or PNG file as 8-bit BGR (greyscale and CMYK are converted). */
-adnet_status adnet_image_load_bgr(const char *path, adnet_image *out);
-void adnet_image_free(adnet_image *img);
+/* Reads a JPEG or PNG file as 8-bit BGR (greyscale and CMYK are converted, EXIF orientation
+ * applied), exactly as OpenCV's cv2.imread(path, IMREAD_COLOR). out->data is malloc'd. */
+ADNET_API adnet_status adnet_image_load_bgr(const char *path, adnet_image *out);
+/* Writes a 1-channel image (a mask) or a 3-channel BGR image: PNG when path ends in ".png",
+ * JPEG (quality 90) for ".jpg" or ".jpeg". The file appears whole or not at all (written to a
+ * temporary name, then renamed). */
+ADNET_API adnet_status adnet_image_save(const char *path, const adnet_image *img);
+/* Frees img->data and empties img (an empty image is ignored). */
+ADNET_API void adnet_image_free(adnet_image *img);
 /* Resizes like OpenCV's INTER_LINEAR on 8-bit images and subtracts the BGR mean of the spec;
  * out holds 3 x height x width floats (channels first). */
-adnet_status adnet_preprocess(const adnet_image *bgr, int width, int height, float *out);
+ADNET_API adnet_status adnet_preprocess(const adnet_image *bgr, int width, int height, float *out);
+
+/* ---- Video sessions: what `adnet segment` gives, frame by frame ------------------------ */
+
+/* A session runs the released evaluation loop over the frames of one video at a time: each
+ * frame's logits at the frame's size (one pass, or six with multi-scale + mirror), instance
+ * pruning when asked, the temporal step, the threshold. */
+typedef struct adnet_session adnet_session;
+
+/* Extra results a session computes on request (adnet_session_options.outputs). */
+enum {
+    ADNET_OUTPUT_LOGITS = 1,  /* the frame-size logits, before pruning and the temporal step */
+    ADNET_OUTPUT_SALIENCY = 2 /* 255 x sigmoid of the final logits (what --save-heatmaps writes) */
+};
+
+typedef struct adnet_session_options {
+    int width, height; /* network input size (default 857 x 481, the released one) */
+    float threshold;   /* on the logits (default 0.5) */
+    int temporal;      /* the released temporal step (default 1: on) */
+    int ms_mirror;     /* multi-scale + mirror: six passes per frame (default 0) */
+    int pruning;       /* instance pruning with per-frame masks (default 0: off) */
+    int outputs;       /* ADNET_OUTPUT_* flags (default 0: the mask only) */
+} adnet_session_options;
+
+/* Fills o with the defaults above. */
+ADNET_API void adnet_session_options_default(adnet_session_options *o);
+
+/* Creates a session on model (which must outlive it) with options o (NULL: the defaults).
+ * Plans the model for every input size the options need. */
+ADNET_API adnet_status adnet_session_create(adnet_model *model, const adnet_session_options *o,
+                                            adnet_session **out);
+/* Frees the session (NULL is ignored). */
+ADNET_API void adnet_session_free(adnet_session *session);
+
+/* Starts a video: computes the anchor frame's embedding(s) from a BGR image (any size; it is
+ * resized like every frame) and forgets the previous video's temporal and pruning state. */
+ADNET_API adnet_status adnet_session_begin_video(adnet_session *session, const adnet_image *anchor);
+
+/* What adnet_session_segment gives for one frame. */
+typedef struct adnet_frame_result {
+    adnet_image mask;     /* 1 channel at the frame's size: 255 object, 0 background */
+    size_t foreground;    /* object pixels in mask */
+    float *logits;        /* ADNET_OUTPUT_LOGITS: height x width floats, row-major; else NULL */
+    adnet_image saliency; /* ADNET_OUTPUT_SALIENCY: 1 channel at the frame's size; else empty */
+} adnet_frame_result;
+
+/* Segments the next frame of the video (frames in order; the anchor itself may be one of
+ * them). frame is BGR; prune_mask is the frame's pruning mask (1 channel, the frame's size, 0
+ * = cut) or NULL when it has none (the released loop then skips the product but still runs
+ * the box logic); it is ignored unless the options ask for pruning. out is filled with
+ * malloc'd buffers, freed by adnet_frame_result_free. Needs adnet_session_begin_video first. */
+ADNET_API adnet_status adnet_session_segment(adnet_session *session, const adnet_image *frame,
+                                             const adnet_image *prune_mask,
+                                             adnet_frame_result *out);
+/* Frees a result's buffers and empties it. */
+ADNET_API void adnet_frame_result_free(adnet_frame_result *result);
 
 #ifdef __cplusplus
 }

@@ -338,11 +338,13 @@ static void test_other_device_plans(adn_device *dev) {
     };
     adn_attention_limits here;
     CHECK_OK(adn_attention_device_limits(dev, &here));
+    adn_device_profile gpu; /* the tile preferences of the profile GPUs get */
+    CHECK_OK(adn_device_profile_named("gpu", &dev->entry, &gpu));
     uint64_t seed = 600;
     for (size_t d = 0; d < sizeof devices / sizeof devices[0]; d++) {
         for (int branches = 2; branches >= 1; branches--) {
             adn_attention_plan p;
-            CHECK_OK(adn_attention_choose(&devices[d].lim, 128, branches, &p));
+            CHECK_OK(adn_attention_choose(&gpu, &devices[d].lim, 128, branches, &p));
             printf("  E=128, %d branch(es), %s: %s", branches, devices[d].name,
                    kernel_name(p.kernel));
             if (p.kernel == ADN_ATTN_TILED)
@@ -493,15 +495,25 @@ int main(void) {
         CHECK_OK(adn_attention_plan_for(dev, 128, 2, &p));
         printf("%s: default plan for E=128, 2 branches: %s kernel\n", dev->entry.info.name,
                kernel_name(p.kernel));
-        /* CPU devices get the rows kernel; every other device the tiled one */
-        CHECK(p.kernel ==
-              (dev->entry.info.type == ADNET_DEVICE_CPU ? ADN_ATTN_ROWS : ADN_ATTN_TILED));
+        /* the kernel the device's profile names (rows on CPU devices, tiled elsewhere), and
+         * in every test profile the one it names */
+        CHECK(p.kernel == dev->profile.attention);
+        adn_device_profile own = dev->profile, profiles[8], gpu;
+        int np = tu_profiles(dev, profiles, 8);
+        for (int i = 0; i < np; i++) {
+            CHECK_OK(adn_device_set_profile(dev, &profiles[i]));
+            adn_attention_plan q;
+            CHECK_OK(adn_attention_plan_for(dev, 128, 2, &q));
+            CHECK(q.kernel == profiles[i].attention);
+        }
+        CHECK_OK(adn_device_set_profile(dev, &own));
+        CHECK_OK(adn_device_profile_named("gpu", &dev->entry, &gpu));
         /* the tiled plan under this device's limits: 32 work-items and a few KiB of local
          * memory, which any OpenCL device offers */
         adn_attention_limits lim;
         adn_attention_plan tiled;
         CHECK_OK(adn_attention_device_limits(dev, &lim));
-        CHECK_OK(adn_attention_choose(&lim, 128, 2, &tiled));
+        CHECK_OK(adn_attention_choose(&gpu, &lim, 128, 2, &tiled));
         printf("  tiled plan: local size %d x %d, bq %d, bk %d\n", tiled.nrb, tiled.ng, tiled.bq,
                tiled.bk);
         CHECK(tiled.kernel == ADN_ATTN_TILED);

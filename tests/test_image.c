@@ -18,10 +18,10 @@
  *   status and a message naming the file, leaving the output image empty. */
 #include "test_util.h"
 
-#include "fsutil.h"
+#include "files.h"
 #include "image.h"
 #include "npy.h"
-#include "resize.h"
+#include "image_resize.h"
 
 #include <errno.h>
 #include <dirent.h>

@@ -8,7 +8,7 @@
  * Usage: test_metrics DATA_DIR (written by gen_metrics_cases.py). */
 #include "test_util.h"
 
-#include "fsutil.h"
+#include "files.h"
 #include "metrics.h"
 #include "npy.h"
 

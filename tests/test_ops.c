@@ -465,9 +465,9 @@ static void test_bad_arguments(adn_device *dev) {
      * GEMM before its kernel runs), and the message names the convolution */
     adn_conv_weights cw_pw = {{3, 5, 1, 1, 1, 0, 1}, b.mem, 3990, NULL, 0};
     adn_tensor y_pw = {b.mem, 200, 5, 7, 9};
-    if (dev->gemm == ADN_GEMM_CLBLAST) {
+    if (dev->profile.gemm == ADN_GEMM_CLBLAST) {
         CHECK_FAILS(
-            adn_conv(dev, &cw_pw, &x, &y_pw, NULL, ADN_ACT_NONE, NULL, 0, 0), ADNET_ERR_BLAS,
+            adn_conv(dev, &cw_pw, &x, &y_pw, NULL, ADN_ACT_NONE, NULL, 0, 0), ADNET_ERR_MATMUL,
             "CLBlastSgemm for conv 3->5 1x1 stride 1 pad 0 dilation 1 on 7x9 (M=5 N=63 K=3");
         CHECK(tu_contains(adnet_last_error(), "CLBlastInsufficientMemoryA (-1011)"));
     } else {
@@ -513,24 +513,27 @@ int main(void) {
         double t0 = now_s();
         tu_rng rng = tu_rng_seed(42 + (uint64_t)d);
         printf("device %s:\n", dev->entry.info.name);
-        /* the convolutions on both GEMM backends, whichever the device would pick */
-        adn_gemm_backend chosen = dev->gemm;
-        const adn_gemm_backend backends[2] = {ADN_GEMM_CLBLAST, ADN_GEMM_ADNET};
-        for (int g = 0; g < 2; g++) {
-            dev->gemm = backends[g];
-            printf("  GEMM backend %s\n", adn_gemm_backend_name(dev->gemm));
+        /* every op in every profile (both GEMM backends, both im2col kernels), whichever the
+         * device would pick */
+        adn_device_profile chosen = dev->profile, profiles[8];
+        int np = tu_profiles(dev, profiles, 8);
+        for (int pi = 0; pi < np; pi++) {
+            CHECK_OK(adn_device_set_profile(dev, &profiles[pi]));
+            char desc[160];
+            adn_device_profile_describe(&dev->profile, desc, sizeof desc);
+            printf("  profile %s\n", desc);
             for (size_t i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i++)
                 run_conv_case(dev, &conv_cases[i], &rng);
             test_bad_arguments(dev);
+            test_bias_act(dev, &rng);
+            test_maxpool(dev, &rng);
+            run_avgpool(dev, &rng, 5, 13, 10);
+            run_avgpool(dev, &rng, 3, 1, 1);
+            run_avgpool(dev, &rng, 64, 61, 108);
+            test_resize(dev, &rng);
+            test_copy_flip(dev, &rng);
         }
-        dev->gemm = chosen;
-        test_bias_act(dev, &rng);
-        test_maxpool(dev, &rng);
-        run_avgpool(dev, &rng, 5, 13, 10);
-        run_avgpool(dev, &rng, 3, 1, 1);
-        run_avgpool(dev, &rng, 64, 61, 108);
-        test_resize(dev, &rng);
-        test_copy_flip(dev, &rng);
+        CHECK_OK(adn_device_set_profile(dev, &chosen));
         printf("  (%.2f s on this device)\n", now_s() - t0);
     }
     tu_close_devices(devs, n);

@@ -6,8 +6,9 @@
 
 #include "dataset.h"
 #include "overlay.h"
-#include "queue.h"
-#include "video.h"
+#include "work_queue.h"
+#include "passes.h"
+#include "pipeline.h"
 
 #include <pthread.h>
 #include <string.h>

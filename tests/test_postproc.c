@@ -15,7 +15,7 @@
 #include "test_util.h"
 
 #include "contours.h"
-#include "fsutil.h"
+#include "files.h"
 #include "morphology.h"
 #include "npy.h"
 #include "postproc.h"

@@ -3,7 +3,7 @@
  * source that does not compile fails with the compiler's log. */
 #include "test_util.h"
 
-#include "fsutil.h"
+#include "files.h"
 #include "program.h"
 
 #include <string.h>
@@ -64,7 +64,7 @@ int main(void) {
         char opts[64];
         snprintf(opts, sizeof opts, "-DTEST_DEVICE=%d", d);
 
-        CHECK_OK(adn_program_build(dev, &src, 1, opts, &p));
+        CHECK_OK(adn_program_build(&dev->entry, dev->context, &src, 1, opts, &p));
         CHECK(adn_program_origin_of(p) == ADN_PROGRAM_FROM_SOURCE);
         char path[4096];
         snprintf(path, sizeof path, "%s", adn_program_cache_path(p));
@@ -73,18 +73,18 @@ int main(void) {
         check_program_works(dev, p);
         adn_program_free(p);
 
-        CHECK_OK(adn_program_build(dev, &src, 1, opts, &p));
+        CHECK_OK(adn_program_build(&dev->entry, dev->context, &src, 1, opts, &p));
         CHECK(adn_program_origin_of(p) == ADN_PROGRAM_FROM_CACHE);
         check_program_works(dev, p);
         adn_program_free(p);
 
         for (int mode = 0; mode < 2; mode++) {
             damage(path, mode);
-            CHECK_OK(adn_program_build(dev, &src, 1, opts, &p));
+            CHECK_OK(adn_program_build(&dev->entry, dev->context, &src, 1, opts, &p));
             CHECK(adn_program_origin_of(p) == ADN_PROGRAM_FROM_SOURCE);
             check_program_works(dev, p);
             adn_program_free(p);
-            CHECK_OK(adn_program_build(dev, &src, 1, opts, &p));
+            CHECK_OK(adn_program_build(&dev->entry, dev->context, &src, 1, opts, &p));
             CHECK(adn_program_origin_of(p) == ADN_PROGRAM_FROM_CACHE);
             adn_program_free(p);
         }
@@ -95,7 +95,7 @@ int main(void) {
                                  "    if (i < n) x[i] += 2.0f;\n"
                                  "}\n";
         adn_source other = {"add_two.cl", other_text, strlen(other_text)};
-        CHECK_OK(adn_program_build(dev, &other, 1, opts, &p));
+        CHECK_OK(adn_program_build(&dev->entry, dev->context, &other, 1, opts, &p));
         CHECK(adn_program_origin_of(p) == ADN_PROGRAM_FROM_SOURCE);
         CHECK(strcmp(adn_program_cache_path(p), path) != 0);
         adn_program_free(p);
@@ -104,7 +104,8 @@ int main(void) {
         const char *bad_text =
             "__kernel void broken(__global float *x) { x[0] = undefined_name; }\n";
         adn_source bad = {"broken.cl", bad_text, strlen(bad_text)};
-        CHECK_FAILS(adn_program_build(dev, &bad, 1, opts, &p), ADNET_ERR_BUILD, "undefined_name");
+        CHECK_FAILS(adn_program_build(&dev->entry, dev->context, &bad, 1, opts, &p),
+                    ADNET_ERR_BUILD, "undefined_name");
         CHECK(tu_contains(adnet_last_error(), "broken.cl"));
     }
     tu_close_devices(devs, n);

@@ -87,6 +87,27 @@ int tu_open_devices(adn_device **devs, int max) {
     return n;
 }
 
+int tu_profiles(const adn_device *dev, adn_device_profile *out, int max) {
+    adn_device_profile all[5];
+    all[0] = dev->profile;
+    CHECK_OK(adn_device_profile_named("cpu", &dev->entry, &all[1]));
+    CHECK_OK(adn_device_profile_named("gpu", &dev->entry, &all[2]));
+    CHECK_OK(adn_device_profile_named("cpu", &dev->entry, &all[3]));
+    all[3].im2col = ADN_IM2COL_GENERIC;
+    all[3].gemm_b_panels = 0;
+    all[3].attention = ADN_ATTN_DIRECT;
+    snprintf(all[3].name, sizeof all[3].name, "cpu-mixed");
+    CHECK_OK(adn_device_profile_named("gpu", &dev->entry, &all[4]));
+    all[4].im2col = ADN_IM2COL_ROWS;
+    snprintf(all[4].name, sizeof all[4].name, "gpu-mixed");
+    int n = 0;
+    for (int i = 0; i < 5 && n < max; i++) {
+        CHECK_OK(adn_device_profile_check(&all[i]));
+        out[n++] = all[i];
+    }
+    return n;
+}
+
 void tu_close_devices(adn_device **devs, int n) {
     for (int i = 0; i < n; i++) adn_device_close(devs[i]);
 }

@@ -3,6 +3,7 @@
 #ifndef ADN_TEST_UTIL_H
 #define ADN_TEST_UTIL_H
 
+#include "buffers.h"
 #include "device.h"
 
 #include <stdint.h>
@@ -68,6 +69,12 @@ int tu_check_close(const char *what, const float *got, const float *want, size_t
  * Fails the test when there is none. */
 int tu_open_devices(adn_device **devs, int max);
 void tu_close_devices(adn_device **devs, int n);
+
+/* The device profiles every op test runs in, the same way everywhere: the device's own, the
+ * named "cpu" and "gpu" profiles, and two mixes (adnet's GEMM fed by the generic im2col with
+ * the direct attention kernel; CLBlast's fed by the rows im2col with the tiled one), so every
+ * kernel variant runs on every device present. Returns how many were written (<= max). */
+int tu_profiles(const adn_device *dev, adn_device_profile *out, int max);
 
 /* A fresh temporary directory under $TMPDIR (removed by tu_rm_rf). */
 char *tu_mkdtemp(void);

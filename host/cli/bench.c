@@ -7,7 +7,7 @@
 
 #include "adnet.h"
 #include "bench.h"
-#include "fsutil.h"
+#include "files.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>

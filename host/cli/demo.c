@@ -5,11 +5,11 @@
 #include "args.h"
 #include "commands.h"
 
-#include "fsutil.h"
+#include "files.h"
 #include "frames.h"
 #include "image.h"
 #include "model.h"
-#include "video.h"
+#include "pipeline.h"
 #include "weights.h"
 
 #include <math.h>

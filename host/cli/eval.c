@@ -3,7 +3,7 @@
 #include "commands.h"
 
 #include "evaluate.h"
-#include "fsutil.h"
+#include "files.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>

@@ -5,9 +5,9 @@
 
 #include "adnet.h"
 #include "dataset.h"
-#include "fsutil.h"
+#include "files.h"
 #include "model.h"
-#include "video.h"
+#include "pipeline.h"
 
 #include <signal.h>
 #include <stdio.h>

@@ -1,0 +1,80 @@
+/* The matrix products of the convolutions, on the backend the device profile names:
+ * CLBlast's SGEMM, or adnet's register-tiled kernel of cl/gemm.cl for CPU devices. */
+#include "gemm.h"
+
+#include "buffers.h"
+#include "gemm_clblast.h"
+#include "launch.h"
+#include "status.h"
+
+#include <stdint.h>
+
+/* Checks that the last element a matrix touches, off + (rows - 1) * ld + cols, lies in mem
+ * and in the kernel's 32-bit range: the kernel itself does not check (CLBlast does, for its
+ * own path). */
+static adnet_status check_matrix(cl_mem mem, size_t off, size_t rows, size_t cols, size_t ld,
+                                 const char *what, const char *role, size_t m, size_t n, size_t k) {
+    size_t bytes = 0;
+    ADN_TRY(adn_buffer_size(mem, &bytes));
+    size_t end = off + (rows - 1) * ld + cols;
+    if (end > bytes / sizeof(float) || end > UINT32_MAX || ld > UINT32_MAX)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                        "GEMM for %s (M=%zu N=%zu K=%zu): matrix %s (elements %zu..%zu) runs past "
+                        "its buffer of %zu floats",
+                        what, m, n, k, role, off, end, bytes / sizeof(float));
+    return ADNET_OK;
+}
+
+/* the tile sizes of cl/gemm.cl: 32 columns per work-item, 256 rows */
+enum { NR = ADN_GEMM_PANEL, MC = 256 };
+
+static adnet_status gemm_adnet(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a,
+                               size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb,
+                               int b_packed, cl_mem c, size_t c_off, size_t ldc, const char *what) {
+    ADN_TRY(check_matrix(a, a_off, m, k, lda, what, "A (the weights)", m, n, k));
+    if (b_packed) {
+        /* full panels of k x NR, then the last one's k rows at stride NR */
+        size_t panels = (n + NR - 1) / NR;
+        ADN_TRY(check_matrix(b, b_off + (panels - 1) * NR * k, k, n - (panels - 1) * NR, NR, what,
+                             "B (the input, in panels)", m, n, k));
+    } else {
+        ADN_TRY(check_matrix(b, b_off, k, n, ldb, what, "B (the input)", m, n, k));
+    }
+    ADN_TRY(check_matrix(c, c_off, m, n, ldc, what, "C (the output)", m, n, k));
+    cl_uint m_u = (cl_uint)m, n_u = (cl_uint)n, k_u = (cl_uint)k;
+    cl_uint a_o = (cl_uint)a_off, b_o = (cl_uint)b_off, c_o = (cl_uint)c_off;
+    cl_uint lda_u = (cl_uint)lda, ldb_u = (cl_uint)ldb, ldc_u = (cl_uint)ldc;
+    cl_uint packed_u = b_packed ? 1u : 0u;
+    adn_karg args[] = {ADN_KARG(m_u),   ADN_KARG(n_u),      ADN_KARG(k_u), ADN_KARG(a),
+                       ADN_KARG(a_o),   ADN_KARG(lda_u),    ADN_KARG(b),   ADN_KARG(b_o),
+                       ADN_KARG(ldb_u), ADN_KARG(packed_u), ADN_KARG(c),   ADN_KARG(c_o),
+                       ADN_KARG(ldc_u)};
+    size_t range[2] = {(n + NR - 1) / NR, (m + MC - 1) / MC};
+    return adn_run_kernel_grouped(dev, "gemm_nn_f32", 2, range, 1,
+                                  (int)(sizeof args / sizeof args[0]), args);
+}
+
+static adnet_status check_dims(size_t m, size_t n, size_t k, size_t lda, const char *what) {
+    if (m == 0 || n == 0 || k == 0 || lda < k)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "GEMM for %s: M=%zu N=%zu K=%zu lda=%zu", what,
+                        m, n, k, lda);
+    return ADNET_OK;
+}
+
+adnet_status adn_gemm(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
+                      size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
+                      size_t ldc, const char *what, size_t col0) {
+    ADN_TRY(check_dims(m, n, k, lda, what));
+    if (dev->profile.gemm == ADN_GEMM_ADNET)
+        return gemm_adnet(dev, m, n, k, a, a_off, lda, b, b_off, ldb, 0, c, c_off, ldc, what);
+    return adn_gemm_clblast(dev, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, what, col0);
+}
+
+adnet_status adn_gemm_b_panels(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a,
+                               size_t a_off, size_t lda, cl_mem b, size_t b_off, cl_mem c,
+                               size_t c_off, size_t ldc, const char *what) {
+    if (dev->profile.gemm != ADN_GEMM_ADNET)
+        return adn_fail(ADNET_ERR_INTERNAL, "GEMM for %s: B in panels needs adnet's GEMM", what);
+    ADN_TRY(check_dims(m, n, k, lda, what));
+    return gemm_adnet(dev, m, n, k, a, a_off, lda, b, b_off, 0, 1, c, c_off, ldc, what);
+}

@@ -1,0 +1,96 @@
+/* An opened device: one context, one in-order queue, adnet's program built for it, its
+ * device profile, and the trace of profiled events. Everything above the runtime enqueues
+ * through an adn_device (kernels here, transfers in buffers.h) and never calls OpenCL. */
+#ifndef ADN_DEVICE_H
+#define ADN_DEVICE_H
+
+#include "device_list.h"
+#include "device_profile.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One profiled enqueue: the OpenCL event and the label of the step that issued it. */
+typedef struct adn_trace_event {
+    cl_event event;
+    int step;          /* index set by adn_device_set_step; -1 outside any step */
+    const char *label; /* adn_enqueue's kernel name (a string that outlives the trace); NULL
+                          for other enqueues (CLBlast, copies, transfers) */
+} adn_trace_event;
+
+typedef struct adn_program adn_program;
+
+typedef struct adn_kernel_slot {
+    const char *name;
+    cl_kernel kernel;
+} adn_kernel_slot;
+
+/* Not thread-safe: one host thread enqueues on a device at a time. */
+typedef struct adn_device {
+    adn_device_entry entry;
+    cl_context context;
+    cl_command_queue queue;
+    int profiling;              /* the queue records timestamps and ops record their events */
+    adn_device_profile profile; /* how the ops run here (device_profile.h) */
+    adn_program *program;       /* adnet's own kernels (the cl/ folder), built once per device */
+    adn_kernel_slot kernels[64];
+    int n_kernels;
+    /* device memory adnet holds through adn_buffer_alloc */
+    uint64_t mem_current, mem_peak;
+    /* profiling: events issued while profiling is on */
+    adn_trace_event *trace;
+    int n_trace, cap_trace;
+    int current_step;
+} adn_device;
+
+enum { ADN_DEVICE_PROFILING = 1 };
+
+/* Opens device index: resolves its profile (device_profile.h: a setting outside its words is an
+ * error), creates the context and queue, builds (or loads from the cache) adnet's program. */
+adnet_status adn_device_open(int index, int flags, adn_device **out);
+void adn_device_close(adn_device *dev);
+
+/* Replaces the device's profile (checked first): tests and `adnet bench` run the same device in
+ * several profiles. Only between frames: nothing in flight may depend on the old one. */
+adnet_status adn_device_set_profile(adn_device *dev, const adn_device_profile *p);
+const adn_device_profile *adn_device_profile_of(const adn_device *dev);
+
+/* A kernel of adnet's program by its function name; created once per device. */
+adnet_status adn_kernel(adn_device *dev, const char *name, cl_kernel *out);
+
+/* Sets n kernel arguments from index first on, from (size, pointer) pairs; a pointer may be
+ * NULL for a local-memory argument of that size. kernel_name is for messages. */
+adnet_status adn_set_args_from(cl_kernel k, const char *kernel_name, int first, int n,
+                               const size_t *sizes, const void *const *values);
+#define adn_set_args(k, name, n, sizes, values) adn_set_args_from(k, name, 0, n, sizes, values)
+adnet_status adn_set_arg(cl_kernel k, const char *kernel_name, int index, size_t size,
+                         const void *value);
+
+/* What a kernel may use on this device. */
+typedef struct adn_kernel_limits {
+    size_t work_group;         /* CL_KERNEL_WORK_GROUP_SIZE */
+    uint64_t local_bytes_used; /* CL_KERNEL_LOCAL_MEM_SIZE: local memory it takes already */
+} adn_kernel_limits;
+adnet_status adn_kernel_get_limits(adn_device *dev, cl_kernel k, const char *name,
+                                   adn_kernel_limits *lim);
+
+/* Enqueues a 1-, 2- or 3-D range of kernel k (local may be NULL) and traces its event, labelled
+ * with what (the kernel's name: it must outlive the trace, as a string literal does). */
+adnet_status adn_enqueue(adn_device *dev, cl_kernel k, int dims, const size_t *global,
+                         const size_t *local, const char *what);
+
+/* Waits until the queue is empty / hands the queued work to the device without waiting. */
+adnet_status adn_finish(adn_device *dev);
+adnet_status adn_flush(adn_device *dev);
+
+/* Profiling: with ADN_DEVICE_PROFILING, every enqueue made between adn_device_set_step(k)
+ * calls is recorded with step k. The caller reads (events.h) and clears them. */
+void adn_device_set_step(adn_device *dev, int step);
+/* Takes the event of an enqueue made outside adn_enqueue (CLBlast, copies). Takes
+ * ownership of ev; a NULL event is ignored. */
+void adn_device_trace(adn_device *dev, cl_event ev);
+/* Where an enqueue should put its event: NULL when not profiling. */
+cl_event *adn_device_event_slot(adn_device *dev, cl_event *slot);
+void adn_device_trace_clear(adn_device *dev);
+
+#endif

@@ -1,0 +1,116 @@
+#include "device_profile.h"
+
+#include "settings.h"
+#include "status.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *adn_gemm_backend_name(adn_gemm_backend b) {
+    return b == ADN_GEMM_ADNET ? "adnet" : "clblast";
+}
+
+const char *adn_im2col_name(adn_im2col_variant v) {
+    return v == ADN_IM2COL_ROWS ? "rows" : "generic";
+}
+
+const char *adn_attention_name(adn_attention_kernel k) {
+    return k == ADN_ATTN_TILED ? "tiled" : k == ADN_ATTN_ROWS ? "rows" : "direct";
+}
+
+/* The setting words, in adn_setting_words's order, as enums. */
+static const adn_gemm_backend gemm_of_word[] = {ADN_GEMM_CLBLAST, ADN_GEMM_ADNET};
+static const adn_im2col_variant im2col_of_word[] = {ADN_IM2COL_GENERIC, ADN_IM2COL_ROWS};
+static const adn_attention_kernel attention_of_word[] = {ADN_ATTN_TILED, ADN_ATTN_ROWS,
+                                                         ADN_ATTN_DIRECT};
+
+adnet_status adn_device_profile_named(const char *name, const adn_device_entry *e,
+                                      adn_device_profile *p) {
+    memset(p, 0, sizeof *p);
+    if (!strcmp(name, "cpu")) {
+        /* A CPU runtime runs a work-group as loops over its work-items, so kernels that share
+         * tiles through local memory across work-items (CLBlast's, attention_tiled) cannot keep
+         * them in registers there: CPU devices get kernels of one work-item per group that
+         * loop over register tiles (docs/architecture.md). */
+        p->gemm = ADN_GEMM_ADNET;
+        p->im2col = ADN_IM2COL_ROWS;
+        p->gemm_b_panels = 1;
+        p->attention = ADN_ATTN_ROWS;
+    } else if (!strcmp(name, "gpu")) {
+        p->gemm = ADN_GEMM_CLBLAST;
+        p->im2col = ADN_IM2COL_GENERIC;
+        p->gemm_b_panels = 0;
+        p->attention = ADN_ATTN_TILED;
+    } else {
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "unknown device profile '%s' (cpu or gpu)",
+                        name);
+    }
+    snprintf(p->name, sizeof p->name, "%s", name);
+    /* enough work-items to hide latency on a GPU, and on a CPU enough rows per key tile to
+     * amortise the tile's load and barriers; small key tiles only add barriers */
+    p->attn_target_threads = 256;
+    p->attn_max_bk = 128;
+    p->attn_min_preferred_bk = 32;
+    p->attn_max_nrb = 16;
+    p->group_width = 64; /* a multiple of every GPU's SIMD width */
+    size_t cap = (size_t)64 << 20;
+    uint64_t dev_cap = e->info.max_alloc_bytes / 8;
+    if (dev_cap && dev_cap < cap) cap = (size_t)dev_cap;
+    p->scratch_cap_bytes = cap;
+    return ADNET_OK;
+}
+
+adnet_status adn_device_profile_check(const adn_device_profile *p) {
+    if (p->gemm != ADN_GEMM_CLBLAST && p->gemm != ADN_GEMM_ADNET)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "device profile: unknown GEMM backend %d",
+                        (int)p->gemm);
+    if (p->im2col != ADN_IM2COL_GENERIC && p->im2col != ADN_IM2COL_ROWS)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "device profile: unknown im2col variant %d",
+                        (int)p->im2col);
+    if (p->attention != ADN_ATTN_DIRECT && p->attention != ADN_ATTN_TILED &&
+        p->attention != ADN_ATTN_ROWS)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "device profile: unknown attention kernel %d",
+                        (int)p->attention);
+    if (p->gemm_b_panels && (p->gemm != ADN_GEMM_ADNET || p->im2col != ADN_IM2COL_ROWS))
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                        "device profile: B in panels needs adnet's GEMM and the rows im2col "
+                        "(gemm %s, im2col %s)",
+                        adn_gemm_backend_name(p->gemm), adn_im2col_name(p->im2col));
+    if (p->attn_target_threads < 1 || p->attn_max_bk < 1 || p->attn_min_preferred_bk < 1 ||
+        p->attn_max_nrb < 1)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                        "device profile: attention tile limits must be positive");
+    if (p->group_width < 1 || (p->group_width & (p->group_width - 1)))
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                        "device profile: group width %zu is not a power of two", p->group_width);
+    if (p->scratch_cap_bytes < sizeof(float))
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "device profile: no im2col scratch");
+    return ADNET_OK;
+}
+
+adnet_status adn_device_profile_resolve(const adn_device_entry *e, adn_device_profile *p) {
+    int named, gemm, im2col, attention;
+    ADN_TRY(adn_setting_choice(ADN_SETTING_PROFILE, &named));
+    ADN_TRY(adn_setting_choice(ADN_SETTING_GEMM, &gemm));
+    ADN_TRY(adn_setting_choice(ADN_SETTING_IM2COL, &im2col));
+    ADN_TRY(adn_setting_choice(ADN_SETTING_ATTENTION, &attention));
+    const char *base = named >= 0 ? adn_setting_words(ADN_SETTING_PROFILE)[named]
+                       : e->info.type == ADNET_DEVICE_CPU ? "cpu"
+                                                          : "gpu";
+    ADN_TRY(adn_device_profile_named(base, e, p));
+    if (gemm >= 0) {
+        p->gemm = gemm_of_word[gemm];
+        /* the im2col that feeds a backend comes with it */
+        p->im2col = p->gemm == ADN_GEMM_ADNET ? ADN_IM2COL_ROWS : ADN_IM2COL_GENERIC;
+    }
+    if (im2col >= 0) p->im2col = im2col_of_word[im2col];
+    p->gemm_b_panels = p->gemm == ADN_GEMM_ADNET && p->im2col == ADN_IM2COL_ROWS;
+    if (attention >= 0) p->attention = attention_of_word[attention];
+    return adn_device_profile_check(p);
+}
+
+void adn_device_profile_describe(const adn_device_profile *p, char *dst, size_t cap) {
+    snprintf(dst, cap, "%s (gemm %s, im2col %s%s, attention %s)", p->name,
+             adn_gemm_backend_name(p->gemm), adn_im2col_name(p->im2col),
+             p->gemm_b_panels ? " in panels" : "", adn_attention_name(p->attention));
+}
