@@ -6,7 +6,7 @@
 #include "commands.h"
 
 #include "adnet.h"
-#include "bench.h"
+#include "benchmark.h"
 #include "files.h"
 
 #include <cjson/cJSON.h>

@@ -3,10 +3,27 @@
 #include "commands.h"
 
 #include "adnet.h"
+#include "device_profile.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* The profile device i gets when opened now ("" when the settings are wrong: the error then
+ * comes when a command opens it). */
+static void profile_line(int i, char *dst, size_t cap, adn_device_profile *p) {
+    const adn_device_entry *list;
+    int n;
+    dst[0] = '\0';
+    memset(p, 0, sizeof *p);
+    if (adn_devices(&list, &n) != ADNET_OK || i >= n ||
+        adn_device_profile_resolve(&list[i], p) != ADNET_OK) {
+        snprintf(dst, cap, "%s", adnet_last_error());
+        return;
+    }
+    adn_device_profile_describe(p, dst, cap);
+}
 
 static int print_json(int n, int chosen) {
     cJSON *root = cJSON_CreateObject();
@@ -31,6 +48,15 @@ static int print_json(int n, int chosen) {
         cJSON_AddBoolToObject(d, "fp16", in.fp16);
         cJSON_AddNumberToObject(d, "estimated_gflops", in.estimated_gflops);
         cJSON_AddBoolToObject(d, "default", i == chosen);
+        char line[256];
+        adn_device_profile p;
+        profile_line(i, line, sizeof line, &p);
+        cJSON *pj = cJSON_AddObjectToObject(d, "profile");
+        cJSON_AddStringToObject(pj, "name", p.name);
+        cJSON_AddStringToObject(pj, "gemm", adn_gemm_backend_name(p.gemm));
+        cJSON_AddStringToObject(pj, "im2col", adn_im2col_name(p.im2col));
+        cJSON_AddBoolToObject(pj, "gemm_b_panels", p.gemm_b_panels);
+        cJSON_AddStringToObject(pj, "attention", adn_attention_name(p.attention));
         cJSON_AddItemToArray(arr, d);
     }
     char *text = cJSON_Print(root);
@@ -53,7 +79,9 @@ int cmd_devices(int argc, char **argv) {
                        "[--json]",
                        "Lists every OpenCL platform and device adnet can use. The index, type or "
                        "a name substring\nselects a device with --device; ADNET_DEVICE sets the "
-                       "default.",
+                       "default. Each device's profile\n(its GEMM, im2col and attention kernels) "
+                       "comes from its kind; ADNET_PROFILE=cpu|gpu,\nADNET_GEMM, ADNET_IM2COL "
+                       "and ADNET_ATTENTION force it.",
                        NULL,
                        opts,
                        1,
@@ -91,6 +119,10 @@ int cmd_devices(int argc, char **argv) {
         printf("    %u compute units at %u MHz (about %.0f GFLOP/s), fp16 %s\n", in.compute_units,
                in.clock_mhz, in.estimated_gflops, in.fp16 ? "yes" : "no");
         printf("    global memory %s, max allocation %s, local memory %s\n", g, a, l);
+        char line[256];
+        adn_device_profile p;
+        profile_line(i, line, sizeof line, &p);
+        printf("    profile %s\n", line);
     }
     return CLI_EXIT_OK;
 }

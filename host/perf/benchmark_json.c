@@ -1,5 +1,5 @@
 /* `adnet bench` results as JSON (schema adnet-bench/1, documented in docs/benchmarks.md). */
-#include "bench.h"
+#include "benchmark.h"
 
 #include "status.h"
 

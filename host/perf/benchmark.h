@@ -3,8 +3,8 @@
  * time goes (per step, layer group, op kind and kernel role, from profiling events; see
  * profile.h for how), the device's measured peak, and memory. The library measures; the CLI
  * prints and writes JSON (bench_json.c builds it). */
-#ifndef ADN_BENCH_H
-#define ADN_BENCH_H
+#ifndef ADN_BENCHMARK_H
+#define ADN_BENCHMARK_H
 
 #include "model.h"
 #include "step_profile.h"

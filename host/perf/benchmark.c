@@ -1,4 +1,4 @@
-#include "bench.h"
+#include "benchmark.h"
 
 #include "files.h"
 #include "image.h"
