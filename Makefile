@@ -13,7 +13,7 @@ BUILD_PACKAGES := gcc libc6-dev make cmake pkg-config ocl-icd-opencl-dev opencl-
 TEST_PACKAGES  := python3 python3-torch python3-numpy python3-opencv python3-skimage \
                   python3-pil python3-matplotlib
 
-.PHONY: all build deps test-deps test test-sanitize demo format clean
+.PHONY: all build deps test-deps test test-sanitize demo install format clean
 
 all: build
 
@@ -41,6 +41,12 @@ test-sanitize: test-deps
 
 demo: build
 	./$(BUILD)/adnet demo --out demo-output
+
+# libadnet (shared and static), adnet.h, adnet.pc, the CMake package and the adnet program
+# under PREFIX (lib/, include/, bin/).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 format:
 	clang-format -i host/*/*.c host/*/*.h tests/*.c tests/*.h include/*.h examples/*.c

@@ -30,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
 import adnet_reference as ref  # noqa: E402
 
-# Layer groups in adnet's naming (host/arch.c), from the module names of the reference.
+# Layer groups in adnet's naming (host/model/arch.c), from the module names of the reference.
 GROUP_ORDER = ("stem", "layer1", "layer2", "layer3", "layer4", "aspp", "head", "attention",
                "classifier")
 

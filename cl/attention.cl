@@ -7,7 +7,7 @@
  * by exp(m_old - m_new) whenever the maximum grows. No M x M matrix exists anywhere. Scores
  * are kept in base 2 (the host folds log2(e) into the scale) so that exp2 does the work.
  *
- * The host (host/attention.c) mirrors the ATTN_ constants, while every tile size is a run-time
+ * The host (host/ops/attention.c) mirrors the ATTN_ constants, while every tile size is a run-time
  * argument chosen from the device's local memory and work-group limits.
  *
  * Written for both kinds of device. On a GPU a work-item is a thread and the work-group's

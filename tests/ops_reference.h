@@ -1,4 +1,4 @@
-/* Plain-C references for the ops of host/ops.h: direct loops with double accumulation,
+/* Plain-C references for the ops of host/ops/ops.h: direct loops with double accumulation,
  * written from the operations' definitions (not from the kernels), for test_ops. All tensors
  * are c x h x w, channels first. */
 #ifndef ADN_OPS_REFERENCE_H

@@ -61,8 +61,8 @@ static void test_profiles(int n) {
         p = profile_of(i);
         CHECK(!strcmp(p.name, cpu ? "gpu" : "cpu"));
         CHECK_OK(adn_device_profile_named(cpu ? "gpu" : "cpu", &(adn_device_entry){0}, &named));
-        CHECK(p.gemm == named.gemm && p.im2col == named.im2col &&
-              p.attention == named.attention && p.gemm_b_panels == named.gemm_b_panels);
+        CHECK(p.gemm == named.gemm && p.im2col == named.im2col && p.attention == named.attention &&
+              p.gemm_b_panels == named.gemm_b_panels);
         CHECK_OK(adnet_set_option("profile", NULL));
         setenv("ADNET_PROFILE", "gpu", 1);
         CHECK(!strcmp(profile_of(i).name, "gpu"));

@@ -1,4 +1,4 @@
-/* The DAVIS-2016 metrics (host/metrics.c) against davis_metrics_ref.py, the benchmark's
+/* The DAVIS-2016 metrics (host/eval/metrics.c) against davis_metrics_ref.py, the benchmark's
  * definitions restated with NumPy and scikit-image (boundary tolerance by binary dilation with
  * a disk): per-frame J and F (with F's precision and recall) agree to 1e-9, the sequence and
  * dataset statistics (mean, recall, decay, J&F, the released script's IoU) agree exactly,

@@ -1,4 +1,4 @@
-/* Every op of host/ops.h (attention aside) on every OpenCL device present, against the plain-C
+/* Every op of host/ops/ops.h (attention aside) on every OpenCL device present, against the plain-C
  * references of ops_reference.c, on odd shapes: strided, dilated and padded convolutions, im2col
  * in several chunks, outputs into a channel range of a larger tensor, ceil-mode pooling where
  * PyTorch keeps and where it drops the last window, and resizes to and from one pixel. Every

@@ -32,7 +32,8 @@ static size_t place_and_check(const char *what, const block *b, int n, size_t al
         if (offsets[i] % align != 0 || offsets[i] + rounded > arena) bad++;
         for (int j = 0; j < i; j++) {
             int live_together = b[i].first <= b[j].last && b[j].first <= b[i].last;
-            int overlap = offsets[i] < offsets[j] + b[j].size && offsets[j] < offsets[i] + b[i].size;
+            int overlap =
+                offsets[i] < offsets[j] + b[j].size && offsets[j] < offsets[i] + b[i].size;
             if (live_together && overlap) {
                 fprintf(stderr, "%s: blocks %d [%d, %d] and %d [%d, %d] share memory\n", what, i,
                         b[i].first, b[i].last, j, b[j].first, b[j].last);
@@ -67,9 +68,9 @@ int main(void) {
     /* a chain x0 -> x1 -> x2 -> x3: each step reads the last value and writes the next */
     block chain[] = {{100, -1, 0}, {100, 0, 1}, {100, 1, 2}, {100, 2, 3}};
     size_t arena = place_and_check("chain", chain, 4, 1, off);
-    CHECK(arena == 200);                  /* two buffers, used in turn */
+    CHECK(arena == 200); /* two buffers, used in turn */
     CHECK(off[0] == off[2] && off[1] == off[3]);
-    CHECK(off[0] != off[1]);              /* step 0 reads x0 and writes x1 */
+    CHECK(off[0] != off[1]); /* step 0 reads x0 and writes x1 */
 
     /* a residual block: x (read at 0 and at 2), t1 = f(x), t2 = g(t1), y = t2 + x */
     block residual[] = {{64, -1, 2}, {64, 0, 1}, {64, 1, 2}, {64, 2, 3}};

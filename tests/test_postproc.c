@@ -1,5 +1,5 @@
-/* The released loop's post-processing (host/postproc.c) and its parts (host/morphology.c,
- * host/contours.c) against OpenCV, through the cases gen_postproc_cases.py writes:
+/* The released loop's post-processing (host/video/postproc.c) and its parts (video/morphology.c,
+ * video/contours.c) against OpenCV, through the cases gen_postproc_cases.py writes:
  * - morphology: erosion, dilation and opening with squares of 15, 31 and 101 (and 1 to 4) on
  *   random binary images down to 1 x 1, equal to cv2's on every pixel, also in place;
  * - contours: every external contour's points (so their order and the tracing), box and area

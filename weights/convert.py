@@ -18,7 +18,7 @@ same. adnet itself never reads pickles: only the safetensors file written here (
 and raw little-endian floats).
 
 Every tensor name and shape is checked against the architecture (the table below, the same
-names and shapes as host/arch.c). The deep-supervision branch (dsn.*) and BatchNorm's
+names and shapes as host/model/arch.c). The deep-supervision branch (dsn.*) and BatchNorm's
 num_batches_tracked are never used at inference and are left out. A missing tensor or a
 tensor of the wrong shape refuses the file, naming the tensor; so do names that are not part
 of the architecture, unless --ignore-unknown leaves them out. The output holds every tensor as

@@ -104,7 +104,7 @@ def read_gray(path):
 def upsample_ac(src, dh, dw):
     """Bilinear resize with align_corners=True, in float32 with PyTorch's formula: source
     coordinate = float32((in - 1) / (out - 1)) * x, the same operations in the same order as
-    host/postproc.c, so that the result is bit-identical (checked against torch below)."""
+    host/video/postproc.c, so that the result is bit-identical (checked against torch below)."""
     sh, sw = src.shape
     f32 = np.float32
     sy = f32(sh - 1) / f32(dh - 1) if dh > 1 else f32(0)

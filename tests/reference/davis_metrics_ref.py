@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference for adnet's DAVIS-2016 metrics (host/metrics.c): the benchmark's definitions
+"""Reference for adnet's DAVIS-2016 metrics (host/eval/metrics.c): the benchmark's definitions
 restated the plain, slow way with NumPy and scikit-image, independent of the C code.
 
 Usage: davis_metrics_ref.py DATA_DIR OUT_JSON

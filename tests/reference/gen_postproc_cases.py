@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the cases that test adnet's post-processing (host/postproc.c, morphology.c,
+"""Writes the cases that test adnet's post-processing (host/video/postproc.c, morphology.c,
 contours.c) and what OpenCV makes of them.
 
 Usage: gen_postproc_cases.py OUT_DIR

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The released evaluation loop's post-processing, restated with OpenCV and NumPy.
 
-The independent reference for host/postproc.c: per frame, instance pruning (when on), then the
+The independent reference for host/video/postproc.c: per frame, instance pruning (when on), then the
 temporal step, then the threshold, as the released eval.py of yz93/anchor-diff-VOS runs them
 (its PyTorch tensors are NumPy float32 arrays here; every morphological and contour operation
 is the cv2 call the script makes, with the script's arguments).
@@ -16,7 +16,7 @@ import numpy as np
 
 THRESHOLD = np.float32(0.5)
 
-# What the pruning step decided, numbered as adn_prune_outcome in host/postproc.h.
+# What the pruning step decided, numbered as adn_prune_outcome in host/video/postproc.h.
 PRUNE_NOT_RUN = 0
 PRUNE_COUNT_OUTSIDE = 1
 PRUNE_ONE_CONTOUR = 2
