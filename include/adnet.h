@@ -59,7 +59,9 @@ typedef enum adnet_status {
     ADNET_ERR_BUILD = 7,            /* a device program (kernel) failed to compile */
     ADNET_ERR_MATMUL = 8,           /* the matrix-multiply backend failed */
     ADNET_ERR_OUT_OF_MEMORY = 9,    /* host or device memory could not be allocated */
-    ADNET_ERR_INTERNAL = 10         /* a bug: please report it */
+    ADNET_ERR_INTERNAL = 10,        /* a bug: please report it */
+    ADNET_ERR_DEVICE_LOST = 11      /* every device of the run failed or stopped answering:
+                                       retryable (the input is not at fault) */
 } adnet_status;
 
 /* The names of codes 6 and 8 before version 0.1.0's embedding API; same values. */

@@ -32,6 +32,8 @@ const char *adnet_strerror(adnet_status status) {
             return "out of memory";
         case ADNET_ERR_INTERNAL:
             return "internal error";
+        case ADNET_ERR_DEVICE_LOST:
+            return "every device failed";
     }
     return "unknown status";
 }

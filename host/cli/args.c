@@ -70,7 +70,7 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...) {
 int cli_fail(int status) {
     const char *msg = adnet_last_error();
     fprintf(stderr, "adnet: %s\n", msg && *msg ? msg : adnet_strerror((adnet_status)status));
-    return CLI_EXIT_FAILURE;
+    return status == ADNET_ERR_DEVICE_LOST ? CLI_EXIT_DEVICE : CLI_EXIT_FAILURE;
 }
 
 int cli_parse(const cli_command *cmd, int argc, char **argv, const char **positional,

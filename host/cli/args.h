@@ -7,7 +7,8 @@
 enum {
     CLI_EXIT_OK = 0,
     CLI_EXIT_FAILURE = 1, /* the run failed: bad input file, device or I/O error */
-    CLI_EXIT_USAGE = 2    /* the command line itself is wrong */
+    CLI_EXIT_USAGE = 2,   /* the command line itself is wrong */
+    CLI_EXIT_DEVICE = 3   /* every device failed: retryable, the input is not at fault */
 };
 
 typedef struct cli_option {

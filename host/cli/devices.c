@@ -70,13 +70,62 @@ static void mib(char *dst, size_t cap, uint64_t b) {
     snprintf(dst, cap, "%.0f MiB", (double)b / (1024.0 * 1024.0));
 }
 
+/* adnet devices --resolve SPEC: the devices a run given --device SPEC would use. */
+static int resolve(const char *spec, int json) {
+    adn_device_entry *devs;
+    int n;
+    adnet_status st = adn_device_list_resolve(spec, &devs, &n);
+    if (st != ADNET_OK) {
+        fprintf(stderr, "adnet devices: %s\n", adnet_last_error());
+        return st == ADNET_ERR_INVALID_ARGUMENT ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
+    }
+    cJSON *root = json ? cJSON_CreateObject() : NULL;
+    cJSON *arr = root ? cJSON_AddArrayToObject(root, "resolved") : NULL;
+    for (int i = 0; i < n; i++) {
+        char label[200], line[256];
+        adn_device_entry_label(&devs[i], label, sizeof label);
+        adn_device_profile p;
+        if (adn_device_profile_resolve(&devs[i], &p) == ADNET_OK)
+            adn_device_profile_describe(&p, line, sizeof line);
+        else
+            snprintf(line, sizeof line, "%s", adnet_last_error());
+        if (!json) {
+            printf("%d: %s, %u compute units, profile %s\n", i, label, devs[i].info.compute_units,
+                   line);
+            continue;
+        }
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddNumberToObject(d, "position", i);
+        cJSON_AddNumberToObject(d, "index", devs[i].info.index);
+        cJSON_AddStringToObject(d, "name", devs[i].info.name);
+        cJSON_AddNumberToObject(d, "part", devs[i].parts ? devs[i].part : 0);
+        cJSON_AddNumberToObject(d, "parts", devs[i].parts ? devs[i].parts : 1);
+        cJSON_AddNumberToObject(d, "compute_units", devs[i].info.compute_units);
+        cJSON_AddStringToObject(d, "profile", line);
+        cJSON_AddItemToArray(arr, d);
+    }
+    if (root) {
+        char *text = cJSON_Print(root);
+        if (text) printf("%s\n", text);
+        free(text);
+        cJSON_Delete(root);
+    }
+    adn_device_list_free(devs, n);
+    return CLI_EXIT_OK;
+}
+
 int cmd_devices(int argc, char **argv) {
     int json = 0;
+    const char *spec = NULL;
     cli_option opts[] = {
         {"json", NULL, "print the list as JSON", NULL, &json},
+        {"resolve", "SPEC",
+         "show the devices a run given --device SPEC uses (a comma-separated list, all, and "
+         "/N to split a device into N)",
+         &spec, NULL},
     };
     cli_command cmd = {"adnet devices",
-                       "[--json]",
+                       "[--json] [--resolve SPEC]",
                        "Lists every OpenCL platform and device adnet can use. The index, type or "
                        "a name substring\nselects a device with --device; ADNET_DEVICE sets the "
                        "default. Each device's profile\n(its GEMM, im2col and attention kernels) "
@@ -84,13 +133,14 @@ int cmd_devices(int argc, char **argv) {
                        "and ADNET_ATTENTION force it.",
                        NULL,
                        opts,
-                       1,
+                       2,
                        0,
                        0};
     const char *pos[1];
     int npos;
     int rc = cli_parse(&cmd, argc, argv, pos, &npos);
     if (rc >= 0) return rc;
+    if (spec) return resolve(spec, json);
 
     int n = 0;
     int st = adnet_device_count(&n);

@@ -7,7 +7,11 @@
 #include "dataset.h"
 #include "files.h"
 #include "model.h"
+#include "passes.h"
 #include "pipeline.h"
+#include "scheduler.h"
+#include "status.h"
+#include "weights.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -108,6 +112,11 @@ static void on_progress(void *user, const adn_progress *e) {
             fflush(stderr);
             return;
         }
+        case ADN_PROGRESS_WARNING:
+            clear_bar(d);
+            fprintf(stderr, "adnet: warning: %s\n", e->message);
+            fflush(stderr);
+            return;
         case ADN_PROGRESS_VIDEO_END:
             if (!d->quiet) {
                 clear_bar(d);
@@ -168,8 +177,28 @@ static const char epilog[] =
     "  adnet segment --weights ad.safetensors --davis DAVIS --videos val --ms-mirror --out r/\n"
     "  adnet segment --weights ad.safetensors --davis DAVIS --videos all --shard 3/8 --out r/\n"
     "\n"
-    "Exit status: 0 success, 1 the run failed (the message names the file or device),\n"
-    "2 bad command line, 130 interrupted (every file written so far is complete).\n";
+    "Several devices (--device gpu,cpu or all; cpu/2 splits a device in two) share the\n"
+    "frames: each goes to the device expected to finish it first; a device that fails is\n"
+    "retired and its frames go to the others. ADNET_FAULT injects faults (docs/usage.md).\n"
+    "\n"
+    "Exit status: 0 success, 1 the run failed (the message names the file), 2 bad command\n"
+    "line (also a device list that names nothing or a device twice), 3 every device failed\n"
+    "(retryable: the input is fine), 130 interrupted (every file written so far is complete).\n";
+
+/* The weights, checked once, and a replica of the model on every device of the list (opened
+ * in parallel by the scheduler; the weights stay open while it runs). */
+static adnet_status open_models(const char *path, adnet_model_kind kind,
+                                const adn_device_entry *devs, int n, const adn_segment_options *o,
+                                adn_weights **w, adn_sched **sched) {
+    adn_arch arch;
+    ADN_TRY(adn_weights_open(path, w));
+    ADN_TRY(adn_weights_arch(*w, kind, &arch));
+    ADN_TRY(adn_weights_check(*w, &arch));
+    adn_passes ps;
+    ADN_TRY(adn_passes_make(o->width, o->height, o->ms_mirror, &ps));
+    int widths[3], heights[3], n_sizes = adn_passes_sizes(&ps, widths, heights);
+    return adn_sched_create(devs, n, *w, &arch, widths, heights, n_sizes, sched);
+}
 
 static int parse_shard(const char *s, int *i, int *n) {
     char *end;
@@ -238,8 +267,9 @@ int cmd_segment(int argc, char **argv) {
         {"list", NULL, "print the videos this command would segment (name, frames) and exit", NULL,
          &list},
         {"device", "SPEC",
-         "OpenCL device: index, gpu, cpu, accelerator or a name substring (default: "
-         "$ADNET_DEVICE, else the fastest GPU, else the CPU)",
+         "OpenCL devices: an index, gpu, cpu, accelerator or a name substring; several "
+         "separated by commas, or all; SPEC/N splits a device into N (default: $ADNET_DEVICE, "
+         "else the fastest GPU, else the CPU)",
          &device, NULL},
         {"quiet", NULL, "no progress on standard error (scores and errors are still printed)", NULL,
          &quiet},
@@ -326,26 +356,43 @@ int cmd_segment(int argc, char **argv) {
         return cli_fail(st);
     }
 
-    int dev_index;
-    st = adnet_device_select(device, &dev_index);
-    adnet_model *m = NULL;
-    if (st == ADNET_OK) st = adnet_model_load(weights, kind, dev_index, &m);
+    adn_device_entry *devs = NULL;
+    int n_devs = 0;
+    st = adn_device_list_resolve(device, &devs, &n_devs);
     if (st != ADNET_OK) {
         adn_video_set_free(&set);
-        return cli_fail(st);
+        fprintf(stderr, "adnet segment: %s\n", adnet_last_error());
+        return st == ADNET_ERR_INVALID_ARGUMENT ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
+    }
+    adn_sched *sched = NULL;
+    adn_weights *w = NULL;
+    st = open_models(weights, kind, devs, n_devs, &o, &w, &sched);
+    if (st == ADNET_OK) st = adn_sched_wait_ready(sched);
+    if (st != ADNET_OK) {
+        int code = cli_fail(st);
+        adn_sched_free(sched);
+        adn_weights_close(w);
+        adn_device_list_free(devs, n_devs);
+        adn_video_set_free(&set);
+        return code;
     }
     if (!quiet) {
         adnet_model_info info;
-        adnet_model_get_info(m, &info);
+        adn_sched_model_info(sched, &info);
         fprintf(stderr, "adnet: %s R%d (E=%d) on %s; %d video%s, %lld frames, input %dx%d%s\n",
                 adnet_model_kind_name(info.kind), info.depth, info.embed, info.device, set.n,
                 set.n == 1 ? "" : "s", set.total_frames, o.width, o.height,
                 o.ms_mirror ? " x 3 scales x mirror" : "");
+        for (int i = 0; n_devs > 1 && i < n_devs; i++) {
+            char label[200];
+            adn_device_entry_label(&devs[i], label, sizeof label);
+            fprintf(stderr, "adnet: device %d: %s\n", i, label);
+        }
     }
     catch_interrupts();
     o.cancel = &g_interrupted;
     adn_segment_result res;
-    st = adn_segment_videos(m, &set, out_dir, &o, on_progress, &d, &res);
+    st = adn_segment_videos_on(sched, &set, out_dir, &o, on_progress, &d, &res);
     clear_bar(&d);
     fflush(stderr);
     if (res.videos_scored > 0 && st == ADNET_OK && !res.cancelled) {
@@ -353,7 +400,9 @@ int cmd_segment(int argc, char **argv) {
                res.videos_scored == 1 ? "" : "s", res.mean_iou);
         fflush(stdout);
     }
-    adnet_model_free(m);
+    adn_sched_free(sched);
+    adn_weights_close(w);
+    adn_device_list_free(devs, n_devs);
     adn_video_set_free(&set);
     if (st != ADNET_OK) return cli_fail(st);
     if (res.cancelled) {

@@ -150,26 +150,64 @@ static adnet_status check_slot(adnet_model *m, int slot) {
     return ADNET_OK;
 }
 
-adnet_status adn_model_anchor(adnet_model *m, int slot, const float *input, int width, int height) {
+size_t adn_model_anchor_floats(const adnet_model *m, int width, int height) {
+    if (m->arch.kind == ADNET_MODEL_BASE) return 0; /* base ignores the anchor */
+    int fw, fh;
+    adn_feature_size(width, height, &fw, &fh);
+    return (size_t)m->arch.embed * (size_t)fh * (size_t)fw;
+}
+
+/* Makes slot's buffer the size of an embedding for width x height; the slot is invalid until
+ * filled. */
+static adnet_status slot_for(adnet_model *m, int slot, int width, int height, anchor_slot **out) {
     ADN_TRY(check_slot(m, slot));
     ADN_TRY(adn_model_prepare(m, width, height));
-    plan *p = find_plan(m, width, height);
     anchor_slot *a = &m->anchors[slot];
     a->valid = 0;
-    if (m->arch.kind == ADNET_MODEL_BASE) { /* base ignores the anchor */
-        a->width = width;
-        a->height = height;
-        a->valid = 1;
-        return ADNET_OK;
-    }
-    size_t need = (size_t)m->arch.embed * p->feat_h * p->feat_w;
-    if (a->floats != need) {
+    size_t need = adn_model_anchor_floats(m, width, height);
+    if (need && a->floats != need) {
         adn_buffer_free(m->dev, a->mem, a->floats * sizeof(float));
         a->mem = NULL;
         a->floats = 0;
         ADN_TRY(adn_buffer_alloc(m->dev, need * sizeof(float), &a->mem));
         a->floats = need;
     }
+    *out = a;
+    return ADNET_OK;
+}
+
+adnet_status adn_model_anchor_write(adnet_model *m, int slot, const float *embedding, int width,
+                                    int height) {
+    anchor_slot *a;
+    ADN_TRY(slot_for(m, slot, width, height, &a));
+    size_t n = adn_model_anchor_floats(m, width, height);
+    if (n) ADN_TRY(adn_buffer_write(m->dev, a->mem, 0, n * sizeof(float), embedding));
+    a->width = width;
+    a->height = height;
+    a->valid = 1;
+    return ADNET_OK;
+}
+
+adnet_status adn_model_anchor_read(adnet_model *m, int slot, float *embedding) {
+    ADN_TRY(check_slot(m, slot));
+    const anchor_slot *a = &m->anchors[slot];
+    if (!a->valid)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "no anchor frame set (slot %d)", slot);
+    size_t n = adn_model_anchor_floats(m, a->width, a->height);
+    if (n) ADN_TRY(adn_buffer_read(m->dev, a->mem, 0, n * sizeof(float), embedding));
+    return ADNET_OK;
+}
+
+adnet_status adn_model_anchor(adnet_model *m, int slot, const float *input, int width, int height) {
+    anchor_slot *a;
+    ADN_TRY(slot_for(m, slot, width, height, &a));
+    if (m->arch.kind == ADNET_MODEL_BASE) { /* base ignores the anchor */
+        a->width = width;
+        a->height = height;
+        a->valid = 1;
+        return ADNET_OK;
+    }
+    plan *p = find_plan(m, width, height);
     const adn_graph *g = &p->g[ADN_GRAPH_ANCHOR];
     const adn_gvalue *in = &g->v[g->input];
     ADN_TRY(adn_buffer_write(m->dev, m->arena, in->off * sizeof(float),

@@ -32,6 +32,14 @@ void adn_model_adopt_device(adnet_model *m);
  * Fails clearly when the input is too small or the plan does not fit on the device. */
 adnet_status adn_model_prepare(adnet_model *m, int width, int height);
 
+/* Floats of the anchor embedding for an input of width x height (0 for base, which has none). */
+size_t adn_model_anchor_floats(const adnet_model *m, int width, int height);
+/* Reads slot's embedding to the host (adn_model_anchor_floats floats, blocking), and writes
+ * one there (computed on another device: a video's anchor is computed once per run). */
+adnet_status adn_model_anchor_read(adnet_model *m, int slot, float *embedding);
+adnet_status adn_model_anchor_write(adnet_model *m, int slot, const float *embedding, int width,
+                                    int height);
+
 /* Computes the anchor embedding of a preprocessed input into anchor slot `slot`. */
 adnet_status adn_model_anchor(adnet_model *m, int slot, const float *input, int width, int height);
 

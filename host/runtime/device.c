@@ -14,11 +14,17 @@ adnet_status adn_device_open(int index, int flags, adn_device **out) {
     ADN_TRY(adn_devices(&list, &n));
     if (index < 0 || index >= n)
         return adn_fail(ADNET_ERR_DEVICE, "device %d does not exist (%d devices)", index, n);
+    return adn_device_open_entry(&list[index], flags, out);
+}
+
+adnet_status adn_device_open_entry(const adn_device_entry *entry, int flags, adn_device **out) {
+    *out = NULL;
     adn_device_profile profile;
-    ADN_TRY(adn_device_profile_resolve(&list[index], &profile));
+    ADN_TRY(adn_device_profile_resolve(entry, &profile));
     adn_device *dev = calloc(1, sizeof *dev);
     if (!dev) return adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
-    dev->entry = list[index];
+    dev->entry = *entry;
+    if (entry->parts > 0) clRetainDevice(entry->device); /* the device keeps its sub-device */
     dev->profile = profile;
     dev->profiling = (flags & ADN_DEVICE_PROFILING) != 0;
     dev->current_step = -1;
@@ -54,6 +60,7 @@ void adn_device_close(adn_device *dev) {
     adn_program_free(dev->program);
     if (dev->queue) clReleaseCommandQueue(dev->queue);
     if (dev->context) clReleaseContext(dev->context);
+    if (dev->entry.parts > 0) clReleaseDevice(dev->entry.device);
     free(dev);
 }
 

@@ -48,6 +48,9 @@ enum { ADN_DEVICE_PROFILING = 1 };
 /* Opens device index: resolves its profile (device_profile.h: a setting outside its words is an
  * error), creates the context and queue, builds (or loads from the cache) adnet's program. */
 adnet_status adn_device_open(int index, int flags, adn_device **out);
+/* The same for an entry of adn_devices or adn_device_list_resolve (a sub-device: the opened
+ * device holds its own reference to it). Several threads may open devices at once. */
+adnet_status adn_device_open_entry(const adn_device_entry *entry, int flags, adn_device **out);
 void adn_device_close(adn_device *dev);
 
 /* Replaces the device's profile (checked first): tests and `adnet bench` run the same device in

@@ -296,3 +296,140 @@ adnet_status adnet_device_select(const char *spec, int *index) {
     ADN_TRY(adn_device_select_many(spec, index, 1, &count));
     return ADNET_OK;
 }
+
+/* ---- lists of devices, and sub-devices -------------------------------------------------- */
+
+void adn_device_entry_label(const adn_device_entry *e, char *dst, size_t cap) {
+    if (e->parts > 0)
+        snprintf(dst, cap, "[%d] %s, part %d of %d", e->info.index, e->info.name, e->part + 1,
+                 e->parts);
+    else
+        snprintf(dst, cap, "[%d] %s", e->info.index, e->info.name);
+}
+
+void adn_device_list_free(adn_device_entry *list, int n) {
+    if (!list) return;
+    for (int i = 0; i < n; i++)
+        if (list[i].parts > 0 && list[i].device) clReleaseDevice(list[i].device);
+    free(list);
+}
+
+/* Splits device e into parts equal sub-devices, appended to out[*n ..]. */
+static adnet_status split(const adn_device_entry *e, int parts, const char *spec,
+                          adn_device_entry *out, int *n) {
+    unsigned cu = e->info.compute_units;
+    if (parts < 2 || cu < (unsigned)parts)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                        "device spec '%s': %s has %u compute units, which do not split into %d "
+                        "parts",
+                        spec, e->info.name, cu, parts);
+    cl_device_partition_property props[] = {
+        CL_DEVICE_PARTITION_EQUALLY, (cl_device_partition_property)(cu / (unsigned)parts), 0};
+    cl_device_id subs[64];
+    cl_uint got = 0;
+    cl_int err = clCreateSubDevices(e->device, props, (cl_uint)parts, subs, &got);
+    if (err != CL_SUCCESS || got < (cl_uint)parts) {
+        for (cl_uint i = 0; err == CL_SUCCESS && i < got; i++) clReleaseDevice(subs[i]);
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                        "device spec '%s': %s cannot be split into %d equal sub-devices (%s)", spec,
+                        e->info.name, parts,
+                        err != CL_SUCCESS ? adn_cl_error_name(err) : "too few parts");
+    }
+    for (cl_uint i = (cl_uint)parts; i < got; i++) clReleaseDevice(subs[i]);
+    for (int k = 0; k < parts; k++) {
+        adn_device_entry *s = &out[(*n)++];
+        *s = *e;
+        s->device = subs[k];
+        s->part = k;
+        s->parts = parts;
+        read_limits(subs[k], s);
+        cl_uint u = 0;
+        if (clGetDeviceInfo(subs[k], CL_DEVICE_MAX_COMPUTE_UNITS, sizeof u, &u, NULL) ==
+                CL_SUCCESS &&
+            u > 0)
+            s->info.compute_units = u;
+        s->info.estimated_gflops = estimate_gflops(&s->info);
+    }
+    return ADNET_OK;
+}
+
+adnet_status adn_device_list_resolve(const char *spec, adn_device_entry **list, int *n) {
+    const adn_device_entry *all;
+    int n_all;
+    *list = NULL;
+    *n = 0;
+    ADN_TRY(adn_devices(&all, &n_all));
+    int cap = n_all + 64;
+    adn_device_entry *out = calloc((size_t)cap, sizeof *out);
+    char *copy = strdup(spec ? spec : "");
+    if (!out || !copy) {
+        free(out);
+        free(copy);
+        return adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
+    }
+    adnet_status st = ADNET_OK;
+    int used[256] = {0};
+    char *save = NULL;
+    int empty = copy[0] == '\0';
+    for (char *item = empty ? copy : strtok_r(copy, ",", &save); item && st == ADNET_OK;
+         item = empty ? NULL : strtok_r(NULL, ",", &save)) {
+        while (*item == ' ') item++;
+        int parts = 0;
+        char *slash = strrchr(item, '/');
+        if (slash) {
+            char *end;
+            long p = strtol(slash + 1, &end, 10);
+            if (end == slash + 1 || *end || p < 1 || p > 64) {
+                st = adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                              "device spec '%s': the part after '/' must be a count of 1 to 64",
+                              item);
+                break;
+            }
+            *slash = '\0';
+            parts = p > 1 ? (int)p : 0;
+        }
+        int idx[256], count = 0;
+        st = adn_device_select_many(item, idx, 256, &count);
+        if (st == ADNET_ERR_DEVICE && n_all > 0) st = ADNET_ERR_INVALID_ARGUMENT; /* usage */
+        for (int k = 0; k < count && st == ADNET_OK; k++) {
+            int i = idx[k];
+            if (i >= 256 || used[i]) {
+                st = adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                              "device spec '%s' names device [%d] %s twice; give each device "
+                              "once (see adnet devices)",
+                              spec, i, all[i].info.name);
+                break;
+            }
+            if (*n + (parts ? parts : 1) > cap) {
+                st = adn_fail(ADNET_ERR_INVALID_ARGUMENT, "device spec '%s': too many devices",
+                              spec);
+                break;
+            }
+            if (parts) {
+                st = split(&all[i], parts, item, out, n);
+            } else {
+                out[(*n)++] = all[i];
+            }
+            used[i] = 1;
+        }
+    }
+    free(copy);
+    if (st != ADNET_OK) {
+        adn_device_list_free(out, *n);
+        *n = 0;
+        /* every such error lists what there is */
+        if (!strstr(adnet_last_error(), "; devices:")) {
+            char msg[2048];
+            int len = snprintf(msg, sizeof msg, "%s; devices:", adnet_last_error());
+            for (int i = 0; i < n_all && len < (int)sizeof msg - 1; i++)
+                len += snprintf(msg + len, sizeof msg - (size_t)len,
+                                " [%d] %s (%s, %s, %u compute units)%s", i, all[i].info.name,
+                                all[i].info.platform, adnet_device_type_name(all[i].info.type),
+                                all[i].info.compute_units, i + 1 < n_all ? ";" : "");
+            adn_fail(st, "%s", msg);
+        }
+        return st;
+    }
+    *list = out;
+    return ADNET_OK;
+}

@@ -35,6 +35,8 @@ void adn_frame_output_free(adn_frame_output *o) {
     free(o->logits);
     adnet_image_free(&o->image);
     adnet_image_free(&o->gt);
+    free(o->devices);
+    free(o->message);
     free(o);
 }
 
@@ -206,6 +208,14 @@ static adnet_status write_frame(adn_writer *p, adn_frame_output *oi) {
     cJSON_AddItemToObject(fr, "size", cJSON_CreateIntArray(wh, 2));
     cJSON_AddNumberToObject(fr, "foreground", (double)oi->foreground / (double)n);
     cJSON_AddNumberToObject(fr, "ms", round(oi->ms * 1000.0) / 1000.0);
+    /* which device computed it: one per pass with multi-scale + mirror */
+    if (oi->n_passes == 1) {
+        cJSON_AddNumberToObject(fr, "device", oi->pass_device[0]);
+    } else if (oi->n_passes > 1) {
+        cJSON *d = cJSON_AddArrayToObject(fr, "devices");
+        for (int k = 0; k < oi->n_passes; k++)
+            cJSON_AddItemToArray(d, cJSON_CreateNumber(oi->pass_device[k]));
+    }
     if (v->prune_masks) cJSON_AddBoolToObject(fr, "prune_mask", !oi->prune_missing);
     p->video_prune_missing += oi->prune_missing;
     if (oi->gt.data && p->video_scored) {
@@ -238,6 +248,17 @@ static adnet_status end_video(adn_writer *p, const adn_frame_output *oi) {
     }
     if (v->prune_masks) cJSON_AddNumberToObject(s, "prune_masks_missing", p->video_prune_missing);
     cJSON_AddNumberToObject(s, "seconds", round(seconds * 1000.0) / 1000.0);
+    cJSON *devs = cJSON_AddArrayToObject(s, "devices");
+    for (int d = 0; d < oi->n_devices; d++) {
+        const adn_sched_device_stats *ds = &oi->devices[d];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddItemToArray(devs, e);
+        cJSON_AddNumberToObject(e, "index", d);
+        cJSON_AddStringToObject(e, "device", ds->label);
+        cJSON_AddNumberToObject(e, "units", (double)ds->units);
+        cJSON_AddNumberToObject(e, "mean_ms", round(ds->mean_s * 1e6) / 1000.0);
+        cJSON_AddStringToObject(e, "state", ds->state);
+    }
     cJSON *timing = cJSON_AddObjectToObject(s, "device_thread");
     for (int k = 0; k < ADN_WAIT_COUNT; k++)
         cJSON_AddNumberToObject(timing, wait_names[k], round(oi->waits[k] * 1000.0) / 1000.0);
@@ -271,6 +292,16 @@ adnet_status adn_writer_handle(adn_writer *w, adn_frame_output *o) {
             return write_frame(w, o);
         case ADN_OUT_VIDEO_END:
             return end_video(w, o);
+        case ADN_OUT_WARNING:
+            if (w->progress) {
+                adn_progress ev = {.kind = ADN_PROGRESS_WARNING,
+                                   .message = o->message,
+                                   .frames_done = w->result.frames_done,
+                                   .frames_total = w->set->total_frames,
+                                   .elapsed = adn_now_seconds() - w->t0};
+                w->progress(w->user, &ev);
+            }
+            return ADNET_OK;
     }
     return adn_fail(ADNET_ERR_INTERNAL, "unknown output kind %d", (int)o->kind);
 }

@@ -8,6 +8,7 @@
 #include "dataset.h"
 #include "metrics.h"
 #include "passes.h"
+#include "scheduler.h"
 #include "segment_options.h"
 
 #include <cjson/cJSON.h>
@@ -20,7 +21,8 @@ enum { ADN_WAIT_ANCHOR, ADN_WAIT_DEVICE, ADN_WAIT_LOADER, ADN_WAIT_WRITER, ADN_W
 typedef enum adn_output_kind {
     ADN_OUT_VIDEO_BEGIN, /* a video starts: its folders and summary begin */
     ADN_OUT_FRAME,       /* a frame's results */
-    ADN_OUT_VIDEO_END    /* a video ends: scores and summary.json */
+    ADN_OUT_VIDEO_END,   /* a video ends: scores and summary.json */
+    ADN_OUT_WARNING      /* a device was retired: told to the caller in order */
 } adn_output_kind;
 
 /* One item for the writer (it owns the buffers). */
@@ -36,8 +38,12 @@ typedef struct adn_frame_output {
     adnet_image gt;    /* annotation, or empty */
     size_t foreground; /* mask pixels */
     int prune_missing;
-    double waits[ADN_WAIT_COUNT]; /* VIDEO_END: the device thread's time in seconds */
-    double ms;                    /* the frame's share of the run's time */
+    double waits[ADN_WAIT_COUNT];              /* VIDEO_END: the device thread's time in seconds */
+    double ms;                                 /* the frame's share of the run's time */
+    int n_passes, pass_device[ADN_MSM_PASSES]; /* FRAME: the device of each pass */
+    adn_sched_device_stats *devices;           /* VIDEO_END: each device's share and state */
+    int n_devices;
+    char *message; /* WARNING */
 } adn_frame_output;
 
 void adn_frame_output_free(adn_frame_output *o);

@@ -37,7 +37,7 @@ adnet_status adn_passes_make(int width, int height, int ms_mirror, adn_passes *o
     return ADNET_OK;
 }
 
-adnet_status adn_passes_prepare(adnet_model *m, const adn_passes *ps) {
+int adn_passes_sizes(const adn_passes *ps, int w[3], int h[3]) {
     int order[3] = {0, 1, 2}, n_sizes = ps->n == 1 ? 1 : 3;
     for (int a = 0; a < n_sizes; a++)
         for (int b = a + 1; b < n_sizes; b++)
@@ -47,8 +47,16 @@ adnet_status adn_passes_prepare(adnet_model *m, const adn_passes *ps) {
                 order[a] = order[b];
                 order[b] = t;
             }
-    for (int a = 0; a < n_sizes; a++)
-        ADN_TRY(adn_model_prepare(m, ps->p[order[a]].w, ps->p[order[a]].h));
+    for (int a = 0; a < n_sizes; a++) {
+        w[a] = ps->p[order[a]].w;
+        h[a] = ps->p[order[a]].h;
+    }
+    return n_sizes;
+}
+
+adnet_status adn_passes_prepare(adnet_model *m, const adn_passes *ps) {
+    int w[3], h[3], n = adn_passes_sizes(ps, w, h);
+    for (int a = 0; a < n; a++) ADN_TRY(adn_model_prepare(m, w[a], h[a]));
     return ADNET_OK;
 }
 

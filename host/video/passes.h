@@ -30,7 +30,11 @@ void adn_msm_sizes(int width, int height, int w[3], int h[3]);
  * multi-scale is empty. */
 adnet_status adn_passes_make(int width, int height, int ms_mirror, adn_passes *out);
 
-/* Plans m for every size of ps, the largest first (the activation arena then grows once). */
+/* The distinct input sizes of ps, the largest first (planned in this order, the activation
+ * arena grows once); returns how many (1 or 3). */
+int adn_passes_sizes(const adn_passes *ps, int w[3], int h[3]);
+
+/* Plans m for every size of ps, the largest first. */
 adnet_status adn_passes_prepare(adnet_model *m, const adn_passes *ps);
 
 /* Preprocesses a BGR frame for every pass into inputs[k] (3 x h x w floats each): resized and

@@ -1,18 +1,20 @@
-/* The video pipeline. Three threads hand work along two bounded queues:
+/* The video pipeline. Three threads hand work along two bounded queues, and the scheduler's
+ * device workers compute:
  *
- *   loader ──work──> device (the calling thread) ──writes──> writer
- *      ^                 │
- *      └───free_slots────┘
+ *   loader ──work──> dispatcher (the calling thread) ──writes──> writer
+ *      ^                 │  ^
+ *      └───free_slots────┘  └── scheduler (sched/): one worker thread per device
  *
- * - The loader decodes frame t + 2 (and preprocesses it for every pass, reads its pruning mask
- *   and annotation) while the device computes frames t and t + 1: a frame's host buffers live
- *   in one of N_SLOTS slots, which the device thread hands back once the frame's logits are
- *   read, so the loader runs ahead by at most the free slots (double buffering and then some).
- * - The device thread submits frame t + 1 before it waits for frame t's logits, so the
- *   in-order OpenCL queue always holds the next frame's work while the host post-processes
- *   (pruning and the temporal step need frame t's final logits before frame t + 1's, which
- *   this order gives for free: post-processing stays on one thread, in frame order). The
- *   queue drains only at a video's start, where the anchor's embedding is needed.
+ * - The loader decodes the next frames (and preprocesses them for every pass, reads their
+ *   pruning masks and annotations) while the devices compute: a frame's host buffers live in
+ *   one of the frame slots (two per device and two more), which the dispatcher hands back once
+ *   the frame is post-processed, so the loader runs ahead by at most the free slots.
+ * - The dispatcher hands each frame's passes to the scheduler while a device could take more
+ *   (each device keeps about two in flight, so its in-order queue always holds work), takes
+ *   finished passes back in any order, and post-processes frames strictly in frame order
+ *   (pruning and the temporal step need frame t's final logits before frame t + 1's): the
+ *   items taken from the loader wait in order until their passes are done. A video's anchor
+ *   is computed once, on one device, when its anchor item arrives.
  * - The writer writes every file (masks, heat maps, logits, overlays, summary.json), scores
  *   masks against annotations, and reports progress, so PNG and JPEG encoding never delay the
  *   device.
@@ -26,6 +28,7 @@
 #include "image.h"
 #include "outputs.h"
 #include "passes.h"
+#include "scheduler.h"
 #include "status.h"
 #include "work_queue.h"
 
@@ -38,7 +41,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define N_SLOTS     4 /* frames whose host buffers exist at once (see above) */
+/* frames whose host buffers exist at once (see above): four with one device, two more for
+ * each further device (each keeps two in flight) */
+#define MIN_SLOTS   4
+#define MAX_SLOTS   64
 #define WRITE_QUEUE 8 /* finished frames waiting for the writer */
 
 void adn_segment_options_default(adn_segment_options *o) {
@@ -64,19 +70,18 @@ typedef struct item {
     item_kind kind;
     int video, frame;
     slot *slot;
-    adnet_image image; /* the decoded frame (its size; the overlay's background) */
-    adnet_image prune; /* pruning mask, or empty */
-    adnet_image gt;    /* annotation, or empty */
-    int prune_missing; /* pruning is on but this frame has no pruning mask file */
-    adn_event done[ADN_MSM_PASSES];
-    int n_done;
+    adnet_image image;              /* the decoded frame (its size; the overlay's background) */
+    adnet_image prune;              /* pruning mask, or empty */
+    adnet_image gt;                 /* annotation, or empty */
+    int prune_missing;              /* pruning is on but this frame has no pruning mask file */
+    adn_unit units[ADN_MSM_PASSES]; /* the frame's passes, with the scheduler */
+    int units_left;
     adnet_status status; /* ITEM_ERROR */
     char *message;
 } item;
 
 static void item_free(item *it) {
     if (!it) return;
-    for (int k = 0; k < it->n_done; k++) adn_event_release(it->done[k]);
     adnet_image_free(&it->image);
     adnet_image_free(&it->prune);
     adnet_image_free(&it->gt);
@@ -87,12 +92,14 @@ static void item_free(item *it) {
 /* ---- the pipeline ------------------------------------------------------------------------ */
 
 typedef struct pipeline {
-    adnet_model *m;
+    adn_sched *sched;
     const adn_video_set *set;
     const char *out;
     const adn_segment_options *o;
     adn_passes passes;
-    slot slots[N_SLOTS];
+    slot slots[MAX_SLOTS];
+    int n_slots;
+    long long *video_units; /* units per device in the current video */
     adn_queue free_slots, work, writes;
     double t0;
 
@@ -108,6 +115,7 @@ typedef struct pipeline {
     adn_frame_post post;
     double waits[ADN_WAIT_COUNT];
     double t_last;
+    double anchor_s; /* the current video's anchor computation */
 
     /* writer thread */
     adn_writer writer;
@@ -292,32 +300,76 @@ static adnet_status push_marker(pipeline *p, adn_output_kind kind, int video) {
     return push_out(p, oi);
 }
 
+/* A video's anchor: computed once by the scheduler on one device (the frame's slot is free
+ * again at once). */
+static adnet_status compute_anchor(pipeline *p, item *it) {
+    const adn_video *v = &p->set->videos[it->video];
+    int w[ADN_MSM_PASSES], h[ADN_MSM_PASSES];
+    for (int k = 0; k < p->passes.n; k++) {
+        w[k] = p->passes.p[k].w;
+        h[k] = p->passes.p[k].h;
+    }
+    double t0 = adn_now_seconds();
+    adnet_status st = adn_sched_set_anchor(p->sched, it->video, p->passes.n, w, h,
+                                           (const float *const *)it->slot->input);
+    p->anchor_s = adn_now_seconds() - t0;
+    if (st != ADNET_OK)
+        return adn_fail_context(st, "anchor frame '%s/%s': ", v->frames.dir,
+                                v->frames.names[it->frame]);
+    adn_queue_push(&p->free_slots, it->slot);
+    it->slot = NULL;
+    return ADNET_OK;
+}
+
+/* The video's post-processing starts when its anchor marker reaches the head of the order. */
 static adnet_status start_video(pipeline *p, item *it) {
     const adn_video *v = &p->set->videos[it->video];
     adn_frame_post_begin_video(&p->post, v->prune_masks != NULL);
     memset(p->waits, 0, sizeof p->waits);
-    double t0 = adn_now_seconds();
-    adnet_status st = adn_passes_set_anchors(p->m, &p->passes, it->slot->input);
-    if (st != ADNET_OK)
-        return adn_fail_context(st, "anchor frame '%s/%s': ", v->frames.dir,
-                                v->frames.names[it->frame]);
+    memset(p->video_units, 0, (size_t)adn_sched_device_count(p->sched) * sizeof *p->video_units);
+    p->waits[ADN_WAIT_ANCHOR] = p->anchor_s;
     p->t_last = adn_now_seconds();
-    p->waits[ADN_WAIT_ANCHOR] = p->t_last - t0;
     return push_marker(p, ADN_OUT_VIDEO_BEGIN, it->video);
 }
 
-static adnet_status submit_frame(pipeline *p, item *it) {
-    return adn_passes_submit(p->m, &p->passes, it->slot->input, it->slot->logits, it->done,
-                             &it->n_done);
+/* The video's end, with what each device did in it. */
+static adnet_status end_video(pipeline *p, item *it) {
+    adn_frame_output *oi = calloc(1, sizeof *oi);
+    int n = adn_sched_device_count(p->sched);
+    adn_sched_device_stats *stats = calloc((size_t)n, sizeof *stats);
+    if (!oi || !stats) {
+        free(oi);
+        free(stats);
+        return adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
+    }
+    for (int d = 0; d < n; d++) {
+        adn_sched_stats(p->sched, d, &stats[d]);
+        stats[d].units = p->video_units[d]; /* this video's share */
+    }
+    oi->kind = ADN_OUT_VIDEO_END;
+    oi->video = it->video;
+    oi->devices = stats;
+    oi->n_devices = n;
+    memcpy(oi->waits, p->waits, sizeof oi->waits);
+    return push_out(p, oi);
 }
 
-/* Waits for a submitted frame, post-processes it and hands it to the writer. */
+static adnet_status submit_frame(pipeline *p, item *it) {
+    it->units_left = p->passes.n;
+    for (int k = 0; k < p->passes.n; k++) {
+        adn_unit *u = &it->units[k];
+        const adn_pass *ps = &p->passes.p[k];
+        *u =
+            (adn_unit){it->video, k, ps->w, ps->h, it->slot->input[k], it->slot->logits[k], it, -1};
+        ADN_TRY(adn_sched_submit(p->sched, u));
+    }
+    return ADNET_OK;
+}
+
+/* Post-processes a computed frame (in frame order) and hands it to the writer. */
 static adnet_status finish_frame(pipeline *p, item *it) {
     const adn_segment_options *o = p->o;
-    double t0 = adn_now_seconds();
-    adnet_status st = adn_events_wait(it->n_done, it->done, "running the model");
-    p->waits[ADN_WAIT_DEVICE] += adn_now_seconds() - t0;
-    ADN_TRY(st);
+    adnet_status st;
     int w = it->image.width, h = it->image.height;
     size_t n = (size_t)w * h;
     const float *const *logits = (const float *const *)it->slot->logits;
@@ -327,6 +379,11 @@ static adnet_status finish_frame(pipeline *p, item *it) {
     oi->kind = ADN_OUT_FRAME;
     oi->video = it->video;
     oi->frame = it->frame;
+    oi->n_passes = p->passes.n;
+    for (int k = 0; k < p->passes.n; k++) {
+        oi->pass_device[k] = it->units[k].device;
+        if (it->units[k].device >= 0) p->video_units[it->units[k].device]++;
+    }
     oi->width = w;
     oi->height = h;
     oi->mask = malloc(n);
@@ -373,61 +430,138 @@ static adnet_status finish_frame(pipeline *p, item *it) {
     return push_out(p, oi);
 }
 
-/* Runs the device side until the loader's last item, or the first failure. */
-static void device_loop(pipeline *p) {
-    item *pending = NULL; /* submitted, not yet finished */
-    adnet_status st = ADNET_OK;
-    for (;;) {
-        double t0 = adn_now_seconds();
-        item *it = adn_queue_pop(&p->work);
-        if (!it) break;
-        if (it->kind == ITEM_FRAME) p->waits[ADN_WAIT_LOADER] += adn_now_seconds() - t0;
-        int last = it->kind == ITEM_END || it->kind == ITEM_ERROR;
-        if (p->o->cancel && *p->o->cancel && it->kind != ITEM_ERROR) {
-            /* interrupted: finish what the device has, submit nothing more */
-            atomic_store(&p->cancelled, 1);
-            item_free(it);
-            if (pending) st = finish_frame(p, pending);
-            item_free(pending);
-            pending = NULL;
-            if (st != ADNET_OK) record_error(p, st, NULL);
-            break;
+/* The items taken from the loader and not yet finished, in the loader's order (frames wait
+ * here until all their passes are computed, on whichever devices: this is the reorder
+ * buffer that keeps post-processing in frame order). */
+typedef struct order {
+    item *items[MAX_SLOTS + 8];
+    int head, count;
+} order;
+
+static void order_push(order *q, item *it) {
+    q->items[(q->head + q->count++) % (MAX_SLOTS + 8)] = it;
+}
+
+static item *order_pop(order *q) {
+    item *it = q->items[q->head];
+    q->head = (q->head + 1) % (MAX_SLOTS + 8);
+    q->count--;
+    return it;
+}
+
+/* Hands the scheduler's warnings (a device retired) to the writer, in order. */
+static adnet_status forward_warnings(pipeline *p) {
+    char msg[700];
+    while (adn_sched_take_warning(p->sched, msg, sizeof msg)) {
+        adn_frame_output *oi = calloc(1, sizeof *oi);
+        if (!oi || !(oi->message = strdup(msg))) {
+            free(oi);
+            return adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
         }
-        if (it->kind == ITEM_FRAME) {
-            st = submit_frame(p, it); /* frame t + 1 goes in before frame t is waited for */
-            if (st == ADNET_OK && pending) st = finish_frame(p, pending);
-            item_free(pending);
-            pending = it;
-        } else {
-            if (pending) st = finish_frame(p, pending);
-            item_free(pending);
-            pending = NULL;
-            if (st == ADNET_OK) {
-                if (it->kind == ITEM_ANCHOR)
-                    st = start_video(p, it);
-                else if (it->kind == ITEM_VIDEO_END)
-                    st = push_marker(p, ADN_OUT_VIDEO_END, it->video);
-                else if (it->kind == ITEM_ERROR)
-                    record_error(p, it->status, it->message);
-            }
-            if (it->slot) adn_queue_push(&p->free_slots, it->slot);
-            item_free(it);
-        }
-        if (st != ADNET_OK) record_error(p, st, NULL);
-        if (last || stopping(p)) break;
+        oi->kind = ADN_OUT_WARNING;
+        ADN_TRY(push_out(p, oi));
     }
-    if (pending) {
-        /* a failure left a frame on the device: let the queue run dry before its buffers go */
-        adn_finish(adn_model_device(p->m));
-        item_free(pending);
+    return ADNET_OK;
+}
+
+/* Finishes the items at the head of the order that are complete. Returns 1 when the loader's
+ * last item (its end or its error) was reached. */
+static int finish_ready(pipeline *p, order *q, adnet_status *st) {
+    while (q->count > 0 && *st == ADNET_OK) {
+        item *it = q->items[q->head];
+        if (it->kind == ITEM_FRAME && it->units_left > 0) return 0;
+        order_pop(q);
+        int last = it->kind == ITEM_END || it->kind == ITEM_ERROR;
+        switch (it->kind) {
+            case ITEM_ANCHOR:
+                *st = start_video(p, it);
+                break;
+            case ITEM_FRAME:
+                *st = finish_frame(p, it);
+                break;
+            case ITEM_VIDEO_END:
+                *st = end_video(p, it);
+                break;
+            case ITEM_ERROR:
+                record_error(p, it->status, it->message);
+                break;
+            case ITEM_END:
+                break;
+        }
+        if (it->slot) adn_queue_push(&p->free_slots, it->slot);
+        it->slot = NULL;
+        item_free(it);
+        if (last) return 1;
+    }
+    return 0;
+}
+
+/* Takes one item from the loader into the order: an anchor is computed at once, a frame's
+ * passes go to the scheduler. */
+static adnet_status arrive(pipeline *p, order *q, item *it) {
+    adnet_status st = ADNET_OK;
+    if (it->kind == ITEM_ANCHOR) st = compute_anchor(p, it);
+    if (it->kind == ITEM_FRAME) st = submit_frame(p, it);
+    order_push(q, it); /* even a failed one: it is freed with the order */
+    return st;
+}
+
+/* Runs the device side until the loader's last item, or the first failure: takes items while
+ * a device could use more work, hands finished units to their frames, and finishes frames in
+ * order. */
+static void device_loop(pipeline *p) {
+    order q = {{0}, 0, 0};
+    adnet_status st = ADNET_OK;
+    int taking = 1, done = 0;
+    while (!done && st == ADNET_OK && !stopping(p)) {
+        if (p->o->cancel && *p->o->cancel && taking) {
+            /* interrupted: finish what the devices have, take nothing more */
+            atomic_store(&p->cancelled, 1);
+            taking = 0;
+        }
+        /* more work while a device could take it (and the order has room) */
+        while (taking && st == ADNET_OK && q.count < MAX_SLOTS + 4 &&
+               (q.count == 0 || adn_sched_hungry(p->sched))) {
+            double t0 = adn_now_seconds();
+            int timed_out = 0;
+            item *it = adn_sched_outstanding(p->sched) == 0 && q.count == 0
+                           ? adn_queue_pop(&p->work)
+                           : adn_queue_pop_timed(&p->work, 0, &timed_out);
+            if (!it) break;
+            if (it->kind == ITEM_FRAME) p->waits[ADN_WAIT_LOADER] += adn_now_seconds() - t0;
+            if (it->kind == ITEM_END || it->kind == ITEM_ERROR) taking = 0;
+            st = arrive(p, &q, it);
+        }
+        if (st == ADNET_OK) st = forward_warnings(p);
+        if (st != ADNET_OK) break;
+        done = finish_ready(p, &q, &st);
+        if (done || st != ADNET_OK) break;
+        if (!taking && q.count == 0) break; /* cancelled, and everything taken is finished */
+        if (adn_sched_outstanding(p->sched) > 0) {
+            double t0 = adn_now_seconds();
+            adn_unit *u = NULL;
+            st = adn_sched_poll(p->sched, 0.01, &u);
+            p->waits[ADN_WAIT_DEVICE] += adn_now_seconds() - t0;
+            if (u) ((item *)u->tag)->units_left--;
+        }
+    }
+    if (st != ADNET_OK) record_error(p, st, NULL);
+    if (st == ADNET_OK) st = forward_warnings(p);
+    /* a failure left units with the devices: they must be done with the frames' buffers
+     * before those go */
+    adn_sched_drain(p->sched);
+    while (q.count > 0) {
+        item *it = order_pop(&q);
+        if (it->slot) adn_queue_push(&p->free_slots, it->slot);
+        it->slot = NULL;
+        item_free(it);
     }
 }
 
 static adnet_status setup_passes(pipeline *p) {
     const adn_segment_options *o = p->o;
     ADN_TRY(adn_passes_make(o->width, o->height, o->ms_mirror, &p->passes));
-    ADN_TRY(adn_passes_prepare(p->m, &p->passes));
-    for (int i = 0; i < N_SLOTS; i++) {
+    for (int i = 0; i < p->n_slots; i++) {
         slot *s = &p->slots[i];
         for (int k = 0; k < p->passes.n; k++) {
             const adn_pass *ps = &p->passes.p[k];
@@ -440,9 +574,9 @@ static adnet_status setup_passes(pipeline *p) {
     return ADNET_OK;
 }
 
-adnet_status adn_segment_videos(adnet_model *m, const adn_video_set *set, const char *out_dir,
-                                const adn_segment_options *o, adn_segment_progress_fn progress,
-                                void *user, adn_segment_result *result) {
+adnet_status adn_segment_videos_on(adn_sched *sched, const adn_video_set *set, const char *out_dir,
+                                   const adn_segment_options *o, adn_segment_progress_fn progress,
+                                   void *user, adn_segment_result *result) {
     if (result) memset(result, 0, sizeof *result);
     for (int i = 0; i < set->n; i++)
         if (o->anchor_index < 0 || o->anchor_index >= set->videos[i].frames.n)
@@ -453,7 +587,11 @@ adnet_status adn_segment_videos(adnet_model *m, const adn_video_set *set, const 
 
     pipeline *p = calloc(1, sizeof *p);
     if (!p) return adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
-    p->m = m;
+    p->sched = sched;
+    int n_dev = adn_sched_device_count(sched);
+    p->n_slots = 2 * n_dev + 2 < MIN_SLOTS ? MIN_SLOTS : 2 * n_dev + 2;
+    if (p->n_slots > MAX_SLOTS) p->n_slots = MAX_SLOTS;
+    p->video_units = calloc((size_t)n_dev, sizeof *p->video_units);
     p->set = set;
     p->out = out_dir;
     p->o = o;
@@ -468,14 +606,16 @@ adnet_status adn_segment_videos(adnet_model *m, const adn_video_set *set, const 
     wr->progress = progress;
     wr->user = user;
     wr->t0 = p->t0;
-    adnet_model_get_info(m, &wr->info); /* read once: the writer never touches the model */
-
-    adnet_status st = setup_passes(p);
+    adnet_status st = p->video_units ? adn_sched_wait_ready(sched)
+                                     : adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
+    /* read once: the writer never touches the model */
+    if (st == ADNET_OK) adn_sched_model_info(sched, &wr->info);
+    if (st == ADNET_OK) st = setup_passes(p);
     if (st == ADNET_OK) st = adn_writer_init(wr);
-    if (st == ADNET_OK) st = adn_queue_init(&p->free_slots, N_SLOTS);
-    if (st == ADNET_OK) st = adn_queue_init(&p->work, N_SLOTS + 4);
+    if (st == ADNET_OK) st = adn_queue_init(&p->free_slots, p->n_slots);
+    if (st == ADNET_OK) st = adn_queue_init(&p->work, p->n_slots + 4);
     if (st == ADNET_OK) st = adn_queue_init(&p->writes, WRITE_QUEUE);
-    for (int i = 0; i < N_SLOTS && st == ADNET_OK; i++)
+    for (int i = 0; i < p->n_slots && st == ADNET_OK; i++)
         adn_queue_push(&p->free_slots, &p->slots[i]);
     pthread_t loader, writer;
     int have_loader = 0, have_writer = 0;
@@ -521,7 +661,7 @@ adnet_status adn_segment_videos(adnet_model *m, const adn_video_set *set, const 
     adn_queue_destroy(&p->free_slots);
     adn_queue_destroy(&p->work);
     adn_queue_destroy(&p->writes);
-    for (int i = 0; i < N_SLOTS; i++)
+    for (int i = 0; i < p->n_slots; i++)
         for (int k = 0; k < ADN_MSM_PASSES; k++) {
             free(p->slots[i].input[k]);
             free(p->slots[i].logits[k]);
@@ -529,7 +669,22 @@ adnet_status adn_segment_videos(adnet_model *m, const adn_video_set *set, const 
     adn_frame_post_free(&p->post);
     adn_writer_free(wr);
     pthread_mutex_destroy(&p->err_mutex);
+    free(p->video_units);
     free(p);
+    return st;
+}
+
+adnet_status adn_segment_videos(adnet_model *m, const adn_video_set *set, const char *out_dir,
+                                const adn_segment_options *o, adn_segment_progress_fn progress,
+                                void *user, adn_segment_result *result) {
+    if (result) memset(result, 0, sizeof *result);
+    adn_passes ps;
+    ADN_TRY(adn_passes_make(o->width, o->height, o->ms_mirror, &ps));
+    ADN_TRY(adn_passes_prepare(m, &ps));
+    adn_sched *sched;
+    ADN_TRY(adn_sched_create_from_model(m, &sched));
+    adnet_status st = adn_segment_videos_on(sched, set, out_dir, o, progress, user, result);
+    adn_sched_free(sched);
     return st;
 }
 

@@ -15,6 +15,7 @@
 #include "dataset.h"
 #include "frames.h"
 #include "model.h"
+#include "scheduler.h"
 #include "segment_options.h"
 
 /* Segments every video of set into out_dir. A failure stops the run at once with one message
@@ -23,6 +24,12 @@
 adnet_status adn_segment_videos(adnet_model *m, const adn_video_set *set, const char *out_dir,
                                 const adn_segment_options *o, adn_segment_progress_fn progress,
                                 void *user, adn_segment_result *result);
+
+/* The same on a scheduler's devices (several at once: sched/scheduler.h); the model planned
+ * for the options' sizes on each (adn_sched_create). */
+adnet_status adn_segment_videos_on(adn_sched *sched, const adn_video_set *set, const char *out_dir,
+                                   const adn_segment_options *o, adn_segment_progress_fn progress,
+                                   void *user, adn_segment_result *result);
 
 /* One video's frames (no annotations, no pruning masks) into out_dir, as adn_segment_videos
  * does it: the first interface of the video pipeline, kept for its callers. progress (may be

@@ -30,7 +30,8 @@ void adn_segment_options_default(adn_segment_options *o);
 typedef enum adn_progress_kind {
     ADN_PROGRESS_VIDEO_BEGIN, /* a video's first frame is about to be written */
     ADN_PROGRESS_FRAME,       /* a frame's files are written */
-    ADN_PROGRESS_VIDEO_END    /* a video is complete (its summary is written) */
+    ADN_PROGRESS_VIDEO_END,   /* a video is complete (its summary is written) */
+    ADN_PROGRESS_WARNING      /* a device was retired; the run goes on (message) */
 } adn_progress_kind;
 
 typedef struct adn_progress {
@@ -43,9 +44,10 @@ typedef struct adn_progress {
     double elapsed;                      /* seconds since the run started */
     /* VIDEO_END */
     double video_seconds;
-    int scored;        /* the video had annotations and at least 3 frames */
-    double iou;        /* the released script's IoU (frames 0 < f < n - 1) when scored */
-    int prune_missing; /* frames without a pruning mask file (pruning skipped its product) */
+    int scored;          /* the video had annotations and at least 3 frames */
+    double iou;          /* the released script's IoU (frames 0 < f < n - 1) when scored */
+    int prune_missing;   /* frames without a pruning mask file (pruning skipped its product) */
+    const char *message; /* WARNING */
 } adn_progress;
 
 typedef void (*adn_segment_progress_fn)(void *user, const adn_progress *p);

@@ -50,10 +50,27 @@ p = subprocess.run([ADNET, "segment", "--weights", "w", "--frames", frames, "--o
                     os.path.join(frames, "out"), "--device", "no-such-device"],
                    capture_output=True, text=True)
 lines = p.stderr.strip().splitlines()
-check(p.returncode == 1, f"segment --device no-such-device exits 1 (got {p.returncode})")
+check(p.returncode == 2, f"segment --device no-such-device exits 2 (got {p.returncode})")
 check(len(lines) == 1 and "no-such-device" in lines[0], "one line naming the spec")
 check(all(d["name"] in p.stderr for d in devices), "the message lists every device")
 shutil.rmtree(frames)
+
+# --resolve: what a device list gives; the CPU split in two; a device named twice
+p = subprocess.run([ADNET, "devices", "--resolve", "all", "--json"], capture_output=True,
+                   text=True)
+res = json.loads(p.stdout)["resolved"] if p.returncode == 0 else []
+check([r["name"] for r in res] == [d["name"] for d in devices],
+      "--resolve all gives every device in order")
+cpu = [d for d in devices if d["type"] == "cpu"]
+p = subprocess.run([ADNET, "devices", "--resolve", "cpu/2", "--json"], capture_output=True,
+                   text=True)
+res = json.loads(p.stdout)["resolved"] if p.returncode == 0 else []
+check(len(res) == 2 and [r["part"] for r in res] == [0, 1] and
+      all(r["parts"] == 2 for r in res) and
+      sum(r["compute_units"] for r in res) <= max([d["compute_units"] for d in cpu] or [0]),
+      "--resolve cpu/2: two halves of the CPU (%s)" % res)
+p = subprocess.run([ADNET, "devices", "--resolve", "0,0"], capture_output=True, text=True)
+check(p.returncode == 2 and "twice" in p.stderr, "--resolve 0,0: exit 2, one device named twice")
 
 p = subprocess.run([ADNET, "devices", "--bogus"], capture_output=True, text=True)
 check(p.returncode == 2, "an unknown option exits 2")

@@ -3,6 +3,7 @@
 #include "status.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 adnet_status adn_queue_init(adn_queue *q, int capacity) {
     q->items = calloc((size_t)capacity, sizeof *q->items);
@@ -50,6 +51,43 @@ void *adn_queue_pop(adn_queue *q) {
     }
     pthread_mutex_unlock(&q->mutex);
     return item;
+}
+
+void *adn_queue_pop_timed(adn_queue *q, double seconds, int *timed_out) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    double whole = seconds > 0 ? (double)(long)seconds : 0;
+    until.tv_sec += (time_t)whole;
+    until.tv_nsec += (long)((seconds > 0 ? seconds - whole : 0) * 1e9);
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    *timed_out = 0;
+    pthread_mutex_lock(&q->mutex);
+    while (q->count == 0 && !q->closed) {
+        if (seconds <= 0 || pthread_cond_timedwait(&q->not_empty, &q->mutex, &until) != 0) {
+            if (q->count == 0 && !q->closed) *timed_out = 1;
+            break;
+        }
+    }
+    void *item = NULL;
+    if (q->count > 0) {
+        item = q->items[q->head];
+        q->head = (q->head + 1) % q->capacity;
+        q->count--;
+        pthread_cond_signal(&q->not_full);
+        *timed_out = 0;
+    }
+    pthread_mutex_unlock(&q->mutex);
+    return item;
+}
+
+int adn_queue_count(adn_queue *q) {
+    pthread_mutex_lock(&q->mutex);
+    int n = q->count;
+    pthread_mutex_unlock(&q->mutex);
+    return n;
 }
 
 void adn_queue_close(adn_queue *q) {

@@ -1,0 +1,124 @@
+"""adnet segment over several devices at once (issue 10), on a generated DAVIS tree of three
+videos: the masks and logits of a multi-device run against a single-device run's, every frame's
+device recorded and every device used; each ADNET_FAULT mode on one device (the run goes on:
+exit 0, every frame written, the same masks, a warning naming the device); faults on every
+device (exit 3, finished videos complete, nothing half-written); device lists that name
+nothing, a device twice or a split the device cannot give (exit 2, the devices listed).
+
+Usage: segment_devices.py ADNET CASE_DIR WORK_DIR DEVICE_LIST
+  DEVICE_LIST: the devices to share the run (e.g. cpu/2, or all with POCL_DEVICES="pthread
+  basic"); the single-device run uses device 0."""
+import glob
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import segment_pipeline as sp  # noqa: E402  (run, check, make_davis, read_gray, ...)
+
+adnet, case, work, devices = sys.argv[1:5]
+weights = os.path.join(case, "weights.safetensors")
+os.makedirs(work, exist_ok=True)
+root = os.path.join(work, "davis")
+videos = sp.make_davis(case, root)
+frames_total = sum(len(v) for v in videos.values())
+
+
+def segment(out, device, env=None, expect=0):
+    shutil.rmtree(out, ignore_errors=True)
+    return sp.run(adnet, ["--weights", weights, "--davis", root, "--videos", "all", "--out", out,
+                          "--size", sp.SIZE, "--save-logits", "--device", device],
+                  env=env, expect=expect)
+
+
+def masks_of(out):
+    return {os.path.relpath(p, out): sp.read_gray(p)
+            for p in sorted(glob.glob(os.path.join(out, "masks", "*", "*.png")))}
+
+
+def compare(label, out, ref_out):
+    """Masks identical to the reference run's, but for pixels at the threshold (devices may
+    round differently); logits within float noise."""
+    ours, ref = masks_of(out), masks_of(ref_out)
+    sp.check(sorted(ours) == sorted(ref) and len(ours) == frames_total,
+             "%s: every frame written (%d of %d)" % (label, len(ours), frames_total))
+    worst = 0.0
+    for name in sorted(ref):
+        lo = name.replace("masks", "logits").replace(".png", ".npy")
+        a, b = np.load(os.path.join(out, lo)), np.load(os.path.join(ref_out, lo))
+        worst = max(worst, float(np.abs(a - b).max() / max(np.ptp(b), 1e-6)))
+    sp.check(worst <= 1e-4, "%s: logits within float noise of the reference (worst %.2g of the "
+             "range)" % (label, worst))
+    differ = sum(int(np.count_nonzero(ours[n] != ref[n])) for n in ref if n in ours)
+    pixels = sum(m.size for m in ref.values())
+    sp.check(differ <= pixels * 1e-3, "%s: masks equal the reference's (%d of %d pixels differ)"
+             % (label, differ, pixels))
+
+
+def device_use(out):
+    """Units per device over the run, from the summaries; checks every frame names its device."""
+    units, named = {}, True
+    for path in glob.glob(os.path.join(out, "summary", "*.json")):
+        with open(path) as f:
+            s = json.load(f)
+        named &= all(isinstance(fr.get("device"), int) and fr["device"] >= 0
+                     for fr in s["per_frame"])
+        for d in s["devices"]:
+            units[d["index"]] = units.get(d["index"], 0) + d["units"]
+    return units, named
+
+
+one = os.path.join(work, "one")
+segment(one, "0")
+multi = os.path.join(work, "multi")
+p = segment(multi, devices)
+compare("several devices", multi, one)
+units, named = device_use(multi)
+sp.check(named, "every frame records the device that computed it")
+sp.check(len(units) >= 2 and all(u > 0 for u in units.values()),
+         "every device computed frames (%s)" % units)
+sp.check_temp_files(multi)
+
+# a fault on the second device: the run goes on without it
+for mode, after in [("error", 2), ("hang", 1), ("slow", 1)]:
+    out = os.path.join(work, "fault-" + mode)
+    p = segment(out, devices, env={"ADNET_FAULT": "1:%d:%s" % (after, mode)})
+    compare("ADNET_FAULT %s" % mode, out, one)
+    sp.check_temp_files(out)
+    if mode != "slow":
+        sp.check("retired" in p.stderr and "warning" in p.stderr,
+                 "ADNET_FAULT %s: a warning names the retired device" % mode)
+        with open(glob.glob(os.path.join(out, "summary", "*.json"))[-1]) as f:
+            states = [d["state"] for d in json.load(f)["devices"]]
+        sp.check(states[0] == "ok" and states[1] != "ok",
+                 "ADNET_FAULT %s: summary.json gives the device's state (%s)" % (mode, states))
+
+# every device fails: exit 3, what is finished is complete, nothing half-written
+out = os.path.join(work, "fault-all")
+p = segment(out, devices, env={"ADNET_FAULT": "0:4:error;1:4:error"}, expect=3)
+sp.check("every device failed" in p.stderr, "all devices lost: the message says so")
+done = [os.path.splitext(os.path.basename(s))[0]
+        for s in glob.glob(os.path.join(out, "summary", "*.json"))]
+for v in done:
+    n = len(glob.glob(os.path.join(out, "masks", v, "*.png")))
+    sp.check(n == len(videos[v]), "all devices lost: finished video %s is complete (%d of %d "
+             "masks)" % (v, n, len(videos[v])))
+sp.check(len(done) < len(videos), "all devices lost: the run stopped early (%d of %d videos)"
+         % (len(done), len(videos)))
+sp.check_temp_files(out)
+
+# device lists that cannot be: usage errors naming the devices
+for spec, words in [("no-such-device", "no OpenCL device matches"), ("0,0", "twice"),
+                    ("cpu/64", "do not split")]:
+    p = segment(os.path.join(work, "bad"), spec, expect=2)
+    sp.check(words in p.stderr and "[0]" in p.stderr,
+             "--device %s: exit 2, says '%s' and lists the devices" % (spec, words))
+
+if sp.failures:
+    print("%d check(s) failed" % len(sp.failures))
+    sys.exit(1)
+print("all checks passed")
