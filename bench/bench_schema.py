@@ -74,6 +74,10 @@ DOCUMENT = {
     "options": {"model": "str", "backbone": _opt("int"), "width": "int", "height": "int",
                 "frames": "int", "warmup": "int", "dry_run": "bool"},
     "results": [RESULT],
+    # `adnet bench --together`: devices run as one pool, against each alone
+    "pools?": _opt([{"devices": ["str"], "alone_fps": ["num"], "frames_per_device": ["num"],
+                     "frames": "int", "seconds": "num", "fps": "num", "sum_alone_fps": "num",
+                     "efficiency": "num"}]),
 }
 
 

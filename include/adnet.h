@@ -230,7 +230,19 @@ ADNET_API void adnet_session_options_default(adnet_session_options *o);
  * Plans the model for every input size the options need. */
 ADNET_API adnet_status adnet_session_create(adnet_model *model, const adnet_session_options *o,
                                             adnet_session **out);
-/* Frees the session (NULL is ignored). */
+/* Creates a session on several devices at once: devices is a device list as `adnet segment
+ * --device` takes it ("gpu,cpu", "all", "cpu/2": see adnet_device_select for each spec; NULL
+ * or "" is the default device). Each device gets its own replica of the model from the
+ * weights file (checked once, loaded on the devices in parallel); the passes of the frames
+ * given to adnet_session_segment_frames are shared among them, each to the device expected to
+ * finish it first, and a device that fails is dropped while the others go on (when none is
+ * left: ADNET_ERR_DEVICE_LOST). A list that names nothing or a device twice is
+ * ADNET_ERR_INVALID_ARGUMENT. */
+ADNET_API adnet_status adnet_session_create_devices(const char *weights_path, adnet_model_kind kind,
+                                                    const char *devices,
+                                                    const adnet_session_options *o,
+                                                    adnet_session **out);
+/* Frees the session (NULL is ignored); a multi-device session's replicas with it. */
 ADNET_API void adnet_session_free(adnet_session *session);
 
 /* Starts a video: computes the anchor frame's embedding(s) from a BGR image (any size; it is
@@ -253,6 +265,14 @@ typedef struct adnet_frame_result {
 ADNET_API adnet_status adnet_session_segment(adnet_session *session, const adnet_image *frame,
                                              const adnet_image *prune_mask,
                                              adnet_frame_result *out);
+/* The same for n consecutive frames of the video (1 <= n <= 64), in order: their passes run on
+ * the session's devices at once (several devices only pay off with several frames, or with
+ * multi-scale + mirror), and out[i] is frame i's result. prune_masks is NULL or n masks (an
+ * entry with no data: that frame has none). On failure no result is kept. */
+ADNET_API adnet_status adnet_session_segment_frames(adnet_session *session,
+                                                    const adnet_image *frames, int n,
+                                                    const adnet_image *prune_masks,
+                                                    adnet_frame_result *out);
 /* Frees a result's buffers and empties it. */
 ADNET_API void adnet_frame_result_free(adnet_frame_result *result);
 

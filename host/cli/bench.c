@@ -7,6 +7,7 @@
 
 #include "adnet.h"
 #include "benchmark.h"
+#include "pool_bench.h"
 #include "files.h"
 
 #include <cjson/cJSON.h>
@@ -333,11 +334,22 @@ static char *iso_date(char *buf, size_t cap) {
     return buf;
 }
 
+/* What the command line asked for, as run_devices needs it. */
+typedef struct bench_request {
+    const cli_command *cmd;
+    adn_bench_config c;
+    char **argv;
+    const char *device, *model, *backbone, *size, *seed, *weights, *json, *child_out;
+    int quiet, dry_run, no_first, no_cold, together;
+} bench_request;
+
+static int run_devices(const adn_device_entry *devs, int n_dev, const bench_request *q);
+
 int cmd_bench(int argc, char **argv) {
     const char *device = NULL, *model = NULL, *backbone = NULL, *size = "857x481";
     const char *frames = "5", *warmup = "1", *weights = NULL, *json = NULL, *seed = "1";
     const char *peak_gemm = "2048", *peak_seconds = "1", *child_out = NULL;
-    int dry_run = 0, no_cold = 0, no_first = 0, no_peak = 0, quiet = 0;
+    int dry_run = 0, no_cold = 0, no_first = 0, no_peak = 0, quiet = 0, together = 0;
     cli_option opts[] = {
         {"device", "SPEC",
          "OpenCL device: index, gpu, cpu, a name substring, or all "
@@ -366,6 +378,10 @@ int cmd_bench(int argc, char **argv) {
          "skip the cold-cache first frame (it compiles every kernel: slow on "
          "PoCL)",
          NULL, &no_cold},
+        {"together", NULL,
+         "also run the devices as one pool, as adnet segment does, and report its frames/s "
+         "against each device alone (efficiency)",
+         NULL, &together},
         {"no-first-frame", NULL, "skip both first-frame measurements", NULL, &no_first},
         {"dry-run", NULL, "plan only: FLOP counts and the memory plan, nothing timed", NULL,
          &dry_run},
@@ -428,13 +444,40 @@ int cmd_bench(int argc, char **argv) {
     if (quiet && !json && !child_out)
         return cli_usage_error(&cmd, "--quiet without --json would measure for nothing");
 
-    int idx[MAX_DEVICES], n_dev = 0;
-    adnet_status st = adn_device_select_many(device, idx, MAX_DEVICES, &n_dev);
-    if (st != ADNET_OK) return cli_fail(st);
-    if (child_out) {
-        if (n_dev != 1) return cli_usage_error(&cmd, "--first-frame-child takes one device");
-        return first_frame_child(idx[0], &c, child_out);
+    adn_device_entry *devs = NULL;
+    int n_dev = 0;
+    adnet_status st = adn_device_list_resolve(device, &devs, &n_dev);
+    if (st != ADNET_OK) {
+        fprintf(stderr, "adnet bench: %s\n", adnet_last_error());
+        return st == ADNET_ERR_INVALID_ARGUMENT ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
     }
+    bench_request q = {&cmd,    c,    argv,      device, model,   backbone, size,    seed,
+                       weights, json, child_out, quiet,  dry_run, no_first, no_cold, together};
+    int rc_devices = run_devices(devs, n_dev, &q);
+    adn_device_list_free(devs, n_dev);
+    return rc_devices;
+}
+
+/* The measurements on the resolved devices (the rest of cmd_bench). */
+static int run_devices(const adn_device_entry *devs, int n_dev, const bench_request *q) {
+    const cli_command cmd = *q->cmd;
+    adn_bench_config c = q->c;
+    char **argv = q->argv;
+    const char *device = q->device, *model = q->model, *backbone = q->backbone, *size = q->size;
+    const char *seed = q->seed, *weights = q->weights, *json = q->json;
+    const char *child_out = q->child_out;
+    int quiet = q->quiet, dry_run = q->dry_run, no_first = q->no_first, no_cold = q->no_cold;
+    int together = q->together;
+    adnet_status st;
+    if (child_out) {
+        if (n_dev != 1 || devs[0].parts)
+            return cli_usage_error(&cmd, "--first-frame-child takes one whole device");
+        return first_frame_child(devs[0].info.index, &c, child_out);
+    }
+    if (together && n_dev < 2)
+        return cli_usage_error(&cmd, "--together needs two devices or more (--device LIST)");
+    if (together && dry_run)
+        return cli_usage_error(&cmd, "--together measures: not with --dry-run");
 
     /* fail now, not after minutes of measuring: the weights must fit, the JSON be writable */
     if (weights) {
@@ -493,36 +536,40 @@ int cmd_bench(int argc, char **argv) {
                c.depth ? (c.depth == 50 ? "50" : "101") : "(from the weights)", c.width, c.height,
                c.frames, c.frames == 1 ? "" : "s", c.warmup, weights ? weights : "random");
     int failed = 0;
+    double alone_fps[MAX_DEVICES] = {0};
     for (int k = 0; k < n_dev && !failed; k++) {
         adn_bench_result r;
         adn_bench_first_frame cold = {0}, warm = {0};
-        child_args a = {exe, idx[k], model, backbone, size, seed, weights, NULL};
-        if (!dry_run && !no_first && !no_cold) {
+        int idx_k = devs[k].info.index;
+        child_args a = {exe, idx_k, model, backbone, size, seed, weights, NULL};
+        /* a first frame runs in a new process, which can name whole devices only */
+        int first = !dry_run && !no_first && !devs[k].parts;
+        if (first && !no_cold) {
             if (!quiet)
                 fprintf(stderr,
                         "adnet bench: device %d: first frame, cold then warm caches, each "
                         "in a new process...\n",
-                        idx[k]);
+                        idx_k);
             if (first_frames(&a, 1, &cold, &warm) != 0) {
                 failed = 1;
                 break;
             }
         }
         if (!quiet && !dry_run)
-            fprintf(stderr, "adnet bench: device %d: steady state, profile, peak...\n", idx[k]);
-        st = adn_bench_run(idx[k], &c, dry_run, &r);
+            fprintf(stderr, "adnet bench: device %d: steady state, profile, peak...\n", k);
+        st = adn_bench_run(&devs[k], &c, dry_run, &r);
         if (st != ADNET_OK) {
             cli_fail(st);
             failed = 1;
             break;
         }
         /* without the cold run, the warm one uses the caches this process has just filled */
-        if (!dry_run && !no_first && no_cold) {
+        if (first && no_cold) {
             if (!quiet)
                 fprintf(stderr,
                         "adnet bench: device %d: first frame, warm caches, in a new "
                         "process...\n",
-                        idx[k]);
+                        idx_k);
             if (first_frames(&a, 0, &cold, &warm) != 0) {
                 adn_bench_result_free(&r);
                 failed = 1;
@@ -531,6 +578,7 @@ int cmd_bench(int argc, char **argv) {
         }
         r.cold = cold;
         r.warm = warm;
+        if (!dry_run && r.cached.mean_s > 0) alone_fps[k] = 1.0 / r.cached.mean_s;
         uint64_t rss = peak_rss_bytes();
         if (!quiet) print_result(&r, rss);
         cJSON *j = adn_bench_result_json(&r);
@@ -541,6 +589,49 @@ int cmd_bench(int argc, char **argv) {
             cJSON_AddNumberToObject(mem, "host_peak_rss_bytes", (double)rss);
         cJSON_AddItemToArray(results, j);
         adn_bench_result_free(&r);
+    }
+    if (!failed && together) {
+        if (!quiet)
+            fprintf(stderr,
+                    "adnet bench: the %d devices as one pool (as adnet segment runs "
+                    "them)...\n",
+                    n_dev);
+        adn_pool_result pool;
+        st = adn_bench_pool(devs, n_dev, &c, &pool);
+        if (st != ADNET_OK) {
+            cli_fail(st);
+            failed = 1;
+        } else {
+            double sum = 0;
+            for (int k = 0; k < n_dev; k++) sum += alone_fps[k];
+            double eff = sum > 0 ? pool.fps / sum : 0;
+            if (!quiet) {
+                printf("\n  pool of %d devices, anchor cached: %.3f frames/s (%d frames in "
+                       "%.2f s)\n",
+                       n_dev, pool.fps, pool.frames, pool.seconds);
+                for (int k = 0; k < n_dev; k++)
+                    printf("    %-48s alone %.3f frames/s, in the pool %lld frames\n",
+                           pool.labels[k], alone_fps[k], pool.units[k]);
+                printf("    efficiency %.3f (pool / sum of each device alone, %.3f frames/s)\n",
+                       eff, sum);
+            }
+            cJSON *pools = cJSON_AddArrayToObject(doc, "pools");
+            cJSON *pj = cJSON_CreateObject();
+            cJSON_AddItemToArray(pools, pj);
+            cJSON *names = cJSON_AddArrayToObject(pj, "devices");
+            cJSON *alone = cJSON_AddArrayToObject(pj, "alone_fps");
+            cJSON *units = cJSON_AddArrayToObject(pj, "frames_per_device");
+            for (int k = 0; k < n_dev; k++) {
+                cJSON_AddItemToArray(names, cJSON_CreateString(pool.labels[k]));
+                cJSON_AddItemToArray(alone, cJSON_CreateNumber(alone_fps[k]));
+                cJSON_AddItemToArray(units, cJSON_CreateNumber((double)pool.units[k]));
+            }
+            cJSON_AddNumberToObject(pj, "frames", pool.frames);
+            cJSON_AddNumberToObject(pj, "seconds", pool.seconds);
+            cJSON_AddNumberToObject(pj, "fps", pool.fps);
+            cJSON_AddNumberToObject(pj, "sum_alone_fps", sum);
+            cJSON_AddNumberToObject(pj, "efficiency", eff);
+        }
     }
     if (!failed && json) {
         cJSON *h = cJSON_GetObjectItemCaseSensitive(doc, "host");

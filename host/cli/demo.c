@@ -9,7 +9,9 @@
 #include "frames.h"
 #include "image.h"
 #include "model.h"
+#include "dataset.h"
 #include "pipeline.h"
+#include "scheduler.h"
 #include "weights.h"
 
 #include <math.h>
@@ -58,10 +60,14 @@ static double now_seconds(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static void on_frame(void *user, int frame, int n, const char *name) {
+static void on_progress(void *user, const adn_progress *e) {
     (void)user;
-    printf("  frame %d/%d %s\n", frame + 1, n, name);
-    fflush(stdout);
+    if (e->kind == ADN_PROGRESS_FRAME) {
+        printf("  frame %d/%d %s\n", e->frame + 1, e->n_frames, e->frame_name);
+        fflush(stdout);
+    } else if (e->kind == ADN_PROGRESS_WARNING) {
+        fprintf(stderr, "adnet: warning: %s\n", e->message);
+    }
 }
 
 int cmd_demo(int argc, char **argv) {
@@ -73,7 +79,9 @@ int cmd_demo(int argc, char **argv) {
         {"size", "WxH", "network input size", &size, NULL},
         {"model", "NAME", "ad, inter, intra, concat or base", &model_name, NULL},
         {"depth", "D", "ResNet depth: 50 or 101", &depth_arg, NULL},
-        {"device", "SPEC", "OpenCL device (index, gpu, cpu, accelerator or a name substring)",
+        {"device", "SPEC",
+         "OpenCL device (index, gpu, cpu, accelerator or a name substring), or several: a "
+         "comma-separated list, all, SPEC/N to split one",
          &device, NULL},
     };
     cli_command cmd = {"adnet demo",
@@ -118,33 +126,42 @@ int cmd_demo(int argc, char **argv) {
 
     adn_arch arch;
     adn_weights *w = NULL;
-    adn_device *dev = NULL;
-    adnet_model *m = NULL;
-    adn_frame_list frames = {0};
-    int index;
+    adn_device_entry *devs = NULL;
+    int n_devs = 0;
+    adn_sched *sched = NULL;
+    adn_video_set set = {0};
+    st = adn_device_list_resolve(device, &devs, &n_devs);
+    if (st != ADNET_OK) {
+        fprintf(stderr, "adnet demo: %s\n", adnet_last_error());
+        return st == ADNET_ERR_INVALID_ARGUMENT ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
+    }
     st = adn_arch_make(kind, depth, kind == ADNET_MODEL_BASE ? 1 : 128, &arch);
-    if (st == ADNET_OK) st = adnet_device_select(device, &index);
     if (st == ADNET_OK) st = adn_weights_synthetic(&arch, 1, &w);
     double t0 = now_seconds();
-    if (st == ADNET_OK) st = adn_device_open(index, 0, &dev);
-    if (st == ADNET_OK) {
-        printf("device: [%d] %s (%s)\n", index, dev->entry.info.name, dev->entry.info.platform);
-        st = adn_model_create(dev, w, &arch, &m);
+    for (int i = 0; st == ADNET_OK && i < n_devs; i++) {
+        char label[200];
+        adn_device_entry_label(&devs[i], label, sizeof label);
+        printf("device: %s (%s)\n", label, devs[i].info.platform);
     }
-    adn_weights_close(w);
-    if (st == ADNET_OK) st = adn_frames_list(frames_dir, &frames);
+    /* a replica of the model on each device, as adnet segment runs them */
+    if (st == ADNET_OK)
+        st = adn_sched_create(devs, n_devs, w, &arch, &o.width, &o.height, 1, &sched);
+    if (st == ADNET_OK) st = adn_sched_wait_ready(sched);
+    if (st == ADNET_OK) st = adn_videos_from_frames(frames_dir, NULL, NULL, &set);
     if (st == ADNET_OK) {
         printf("model ready in %.1f s; segmenting at %dx%d...\n", now_seconds() - t0, o.width,
                o.height);
         double t1 = now_seconds();
-        st = adn_segment_video(m, &frames, out, &o, on_frame, NULL);
+        st = adn_segment_videos_on(sched, &set, out, &o, on_progress, NULL, NULL);
         if (st == ADNET_OK)
-            printf("done: %d frames in %.1f s (%.2f s per frame, anchor included); masks in "
+            printf("done: %lld frames in %.1f s (%.2f s per frame, anchor included); masks in "
                    "%s/masks\n",
-                   frames.n, now_seconds() - t1, (now_seconds() - t1) / frames.n, out);
+                   set.total_frames, now_seconds() - t1,
+                   (now_seconds() - t1) / (double)set.total_frames, out);
     }
-    adn_frames_free(&frames);
-    adnet_model_free(m);
-    adn_device_close(dev);
+    adn_video_set_free(&set);
+    adn_sched_free(sched);
+    adn_weights_close(w);
+    adn_device_list_free(devs, n_devs);
     return st == ADNET_OK ? CLI_EXIT_OK : cli_fail(st);
 }

@@ -7,6 +7,7 @@
 #include "dataset.h"
 #include "files.h"
 #include "model.h"
+#include "outputs.h"
 #include "passes.h"
 #include "pipeline.h"
 #include "scheduler.h"
@@ -200,6 +201,16 @@ static adnet_status open_models(const char *path, adnet_model_kind kind,
     return adn_sched_create(devs, n, *w, &arch, widths, heights, n_sizes, sched);
 }
 
+typedef struct resume_check {
+    const char *out;
+    const adn_segment_options *o;
+} resume_check;
+
+static int not_complete(const adn_video *v, void *user) {
+    const resume_check *r = user;
+    return !adn_video_outputs_complete(r->out, v, r->o);
+}
+
 static int parse_shard(const char *s, int *i, int *n) {
     char *end;
     long a = strtol(s, &end, 10);
@@ -218,7 +229,7 @@ int cmd_segment(int argc, char **argv) {
     const char *threshold = "0.5", *anchor = "0", *prune = NULL, *annotations = NULL;
     const char *shard = NULL;
     int save_logits = 0, save_heatmaps = 0, overlay = 0, palette = 0, no_temporal = 0;
-    int ms_mirror = 0, quiet = 0, list = 0;
+    int ms_mirror = 0, quiet = 0, list = 0, resume = 0;
     cli_option opts[] = {
         {"weights", "W", "AD-Net weights (safetensors; see weights/convert.py)", &weights, NULL},
         {"frames", "DIR", "one video: the .jpg/.png frames of DIR in name order", &frames_dir,
@@ -266,6 +277,10 @@ int cmd_segment(int argc, char **argv) {
          &shard, NULL},
         {"list", NULL, "print the videos this command would segment (name, frames) and exit", NULL,
          &list},
+        {"resume", NULL,
+         "skip the videos whose outputs in OUT are complete (their summary is written, and "
+         "every frame's files): a re-run after a crash or a preempted job does the rest",
+         NULL, &resume},
         {"device", "SPEC",
          "OpenCL devices: an index, gpu, cpu, accelerator or a name substring; several "
          "separated by commas, or all; SPEC/N splits a device into N (default: $ADNET_DEVICE, "
@@ -337,6 +352,17 @@ int cmd_segment(int argc, char **argv) {
         return CLI_EXIT_OK;
     }
     display d = {isatty(2), quiet, 0, -1.0, 0.0, 0};
+    if (resume && !list) {
+        resume_check rc_ = {out_dir, &o};
+        int done = adn_videos_keep(&set, not_complete, &rc_);
+        if (!quiet && done)
+            fprintf(stderr, "adnet: --resume: %d video%s already complete in %s, %d to do\n", done,
+                    done == 1 ? "" : "s", out_dir, set.n);
+        if (set.n == 0) {
+            adn_video_set_free(&set);
+            return CLI_EXIT_OK;
+        }
+    }
     if (set.n == 0) {
         if (!quiet)
             fprintf(stderr, "adnet: shard %d/%d holds none of the videos\n", shard_i, shard_n);

@@ -58,7 +58,7 @@ void adn_timing_from(adn_timing *t, const double *samples, int n) {
 
 /* ---- weights and model ------------------------------------------------------------- */
 
-static adnet_status open_weights(const adn_bench_config *c, adn_weights **w, adn_arch *arch) {
+adnet_status adn_bench_open_weights(const adn_bench_config *c, adn_weights **w, adn_arch *arch) {
     *w = NULL;
     if (c->weights_path) {
         ADN_TRY(adn_weights_open(c->weights_path, w));
@@ -81,7 +81,7 @@ static adnet_status open_weights(const adn_bench_config *c, adn_weights **w, adn
 adnet_status adn_bench_check_weights(const adn_bench_config *c) {
     adn_weights *w;
     adn_arch arch;
-    ADN_TRY(open_weights(c, &w, &arch));
+    ADN_TRY(adn_bench_open_weights(c, &w, &arch));
     adn_weights_close(w);
     return ADNET_OK;
 }
@@ -90,7 +90,7 @@ static adnet_status load_model(adn_device *dev, const adn_bench_config *c, adnet
     adn_weights *w;
     adn_arch arch;
     *m = NULL;
-    ADN_TRY(open_weights(c, &w, &arch));
+    ADN_TRY(adn_bench_open_weights(c, &w, &arch));
     adnet_status st = adn_model_create(dev, w, &arch, m);
     adn_weights_close(w);
     return st;
@@ -98,7 +98,7 @@ static adnet_status load_model(adn_device *dev, const adn_bench_config *c, adnet
 
 /* A preprocessed input of random values in the range real frames have after mean
  * subtraction (the network's speed does not depend on them). */
-static float *random_input(int width, int height, uint64_t seed) {
+float *adn_bench_random_input(int width, int height, uint64_t seed) {
     size_t n = (size_t)3 * width * height;
     float *x = malloc(n * sizeof *x);
     if (!x) return NULL;
@@ -346,8 +346,8 @@ static adnet_status run_frame(adnet_model *m, const float *input, int w, int h, 
 static adnet_status measure(adnet_model *m, const adn_bench_config *c, adn_bench_result *r) {
     adn_device *dev = adn_model_device(m);
     int w = c->width, h = c->height, n = c->frames;
-    float *anchor = random_input(w, h, c->seed);
-    float *frame = random_input(w, h, c->seed + 1);
+    float *anchor = adn_bench_random_input(w, h, c->seed);
+    float *frame = adn_bench_random_input(w, h, c->seed + 1);
     float *logits = malloc((size_t)r->feat_w * r->feat_h * sizeof *logits);
     double *samples = malloc((size_t)(n > 0 ? n : 1) * sizeof *samples);
     adn_step_op *frame_ops = malloc((size_t)r->frame.n_steps * sizeof *frame_ops + 1);
@@ -433,7 +433,7 @@ static adnet_status plan_figures(adnet_model *m, adn_bench_result *r) {
     return ADNET_OK;
 }
 
-adnet_status adn_bench_run(int device_index, const adn_bench_config *c, int dry_run,
+adnet_status adn_bench_run(const adn_device_entry *device, const adn_bench_config *c, int dry_run,
                            adn_bench_result *r) {
     memset(r, 0, sizeof *r);
     r->width = c->width;
@@ -443,8 +443,13 @@ adnet_status adn_bench_run(int device_index, const adn_bench_config *c, int dry_
     if (!dry_run && c->frames < 1)
         return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "the benchmark needs at least one frame");
     adn_device *dev;
-    ADN_TRY(adn_device_open(device_index, ADN_DEVICE_PROFILING, &dev));
+    ADN_TRY(adn_device_open_entry(device, ADN_DEVICE_PROFILING, &dev));
     r->device = dev->entry.info;
+    if (device->parts > 0) { /* a sub-device says which part it is */
+        char label[200];
+        adn_device_entry_label(device, label, sizeof label);
+        snprintf(r->device.name, sizeof r->device.name, "%.127s", label);
+    }
     r->gemm_backend = adn_gemm_backend_name(dev->profile.gemm);
     adnet_model *m = NULL;
     adnet_status st = load_model(dev, c, &m);
@@ -487,8 +492,8 @@ adnet_status adn_bench_first_frame_run(int device_index, const adn_bench_config 
     memset(out, 0, sizeof *out);
     int w = c->width, h = c->height, fw, fh;
     adnet_feature_size(w, h, &fw, &fh);
-    float *anchor = random_input(w, h, c->seed);
-    float *frame = random_input(w, h, c->seed + 1);
+    float *anchor = adn_bench_random_input(w, h, c->seed);
+    float *frame = adn_bench_random_input(w, h, c->seed + 1);
     float *logits = malloc((size_t)fw * fh * sizeof *logits);
     if (!anchor || !frame || !logits) {
         free(anchor);

@@ -117,9 +117,15 @@ typedef struct adn_bench_result {
  * architecture, as a measurement would, without a device. */
 adnet_status adn_bench_check_weights(const adn_bench_config *c);
 
-/* Measures device device_index. dry_run: plan only (FLOP counts and the memory plan). */
-adnet_status adn_bench_run(int device_index, const adn_bench_config *c, int dry_run,
+/* Measures a device (an entry of adn_device_list_resolve: a sub-device too). dry_run: plan
+ * only (FLOP counts and the memory plan). */
+adnet_status adn_bench_run(const adn_device_entry *device, const adn_bench_config *c, int dry_run,
                            adn_bench_result *r);
+
+/* The configuration's weights (the file, or synthetic) and their architecture. */
+adnet_status adn_bench_open_weights(const adn_bench_config *c, adn_weights **w, adn_arch *arch);
+/* A preprocessed input of random values in the range of real frames (malloc'd). */
+float *adn_bench_random_input(int width, int height, uint64_t seed);
 void adn_bench_result_free(adn_bench_result *r);
 
 /* The in-process part of a first-frame measurement (run it in a fresh process). */

@@ -549,6 +549,20 @@ adnet_status adn_sched_wait_ready(adn_sched *s) {
     return ADNET_OK;
 }
 
+adnet_status adn_sched_wait_all_ready(adn_sched *s) {
+    for (;;) {
+        int opening = 0;
+        for (int i = 0; i < s->n; i++) opening += s->r[i].state == ADN_REPLICA_OPENING;
+        if (!opening) break;
+        int timed_out;
+        adn_job *j = adn_queue_pop_timed(&s->done, 1.0, &timed_out);
+        adn_unit *u = NULL;
+        if (j) ADN_TRY(take(s, j, &u));
+        ADN_TRY(keep(s, u));
+    }
+    return adn_sched_wait_ready(s);
+}
+
 void adn_sched_model_info(adn_sched *s, adnet_model_info *info) {
     memset(info, 0, sizeof *info);
     for (int i = 0; i < s->n; i++)

@@ -26,6 +26,9 @@ void adn_sched_free(adn_sched *s);
 
 /* Waits until a device is ready; fails with the devices' errors when none could be opened. */
 adnet_status adn_sched_wait_ready(adn_sched *s);
+/* Waits until every device is ready or retired (a measurement of the whole pool); fails
+ * when none is ready. */
+adnet_status adn_sched_wait_all_ready(adn_sched *s);
 /* The model's description (from a ready device). */
 void adn_sched_model_info(adn_sched *s, adnet_model_info *info);
 

@@ -265,16 +265,28 @@ int adn_video_share(const char *name, int n) {
     return (int)(adn_hash_bytes(ADN_HASH_INIT, name, strlen(name)) % (uint64_t)n);
 }
 
+static int in_share(const adn_video *v, void *user) {
+    const int *in = user;
+    return adn_video_share(v->name, in[1]) == in[0];
+}
+
 void adn_videos_keep_share(adn_video_set *s, int i, int n) {
+    int share[2] = {i, n};
+    adn_videos_keep(s, in_share, share);
+}
+
+int adn_videos_keep(adn_video_set *s, int (*keep)(const adn_video *v, void *user), void *user) {
     int kept = 0;
     s->total_frames = 0;
     for (int k = 0; k < s->n; k++) {
-        if (adn_video_share(s->videos[k].name, n) == i) {
+        if (keep(&s->videos[k], user)) {
             s->videos[kept++] = s->videos[k];
             s->total_frames += s->videos[kept - 1].frames.n;
         } else {
             video_free(&s->videos[k]);
         }
     }
+    int dropped = s->n - kept;
     s->n = kept;
+    return dropped;
 }

@@ -45,6 +45,9 @@ void adn_video_set_free(adn_video_set *s);
  * share. */
 int adn_video_share(const char *name, int n);
 /* Keeps only the videos of share i of n (0 <= i < n). */
+/* Keeps the videos for which keep(video, user) is true, in order (the others are freed);
+ * returns how many were dropped. */
+int adn_videos_keep(adn_video_set *s, int (*keep)(const adn_video *v, void *user), void *user);
 void adn_videos_keep_share(adn_video_set *s, int i, int n);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #ifndef ADNET_GIT_COMMIT
@@ -52,12 +53,61 @@ void adn_writer_free(adn_writer *w) {
 }
 
 /* <out>/<kind>/<video's sub-folder> */
+static void kind_dir_in(const char *out, const adn_video *v, const char *kind, char *dst,
+                        size_t cap) {
+    if (v->out_sub[0])
+        snprintf(dst, cap, "%s/%s/%s", out, kind, v->out_sub);
+    else
+        snprintf(dst, cap, "%s/%s", out, kind);
+}
+
 static void kind_dir(const adn_writer *p, const adn_video *v, const char *kind, char *dst,
                      size_t cap) {
+    kind_dir_in(p->out, v, kind, dst, cap);
+}
+
+static void summary_path(const char *out, const adn_video *v, char *dst, size_t cap) {
     if (v->out_sub[0])
-        snprintf(dst, cap, "%s/%s/%s", p->out, kind, v->out_sub);
+        snprintf(dst, cap, "%s/summary/%s.json", out, v->name);
     else
-        snprintf(dst, cap, "%s/%s", p->out, kind);
+        snprintf(dst, cap, "%s/summary.json", out);
+}
+
+static int exists(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0;
+}
+
+int adn_video_outputs_complete(const char *out, const adn_video *v, const adn_segment_options *o) {
+    char path[5200], dir[4096], stem[1024];
+    summary_path(out, v, path, sizeof path);
+    unsigned char *text;
+    size_t size;
+    if (adn_read_file(path, &text, &size) != ADNET_OK) {
+        adn_clear_error();
+        return 0;
+    }
+    cJSON *s = cJSON_Parse((const char *)text);
+    free(text);
+    const cJSON *frames = cJSON_GetObjectItemCaseSensitive(s, "frames");
+    const cJSON *per_frame = cJSON_GetObjectItemCaseSensitive(s, "per_frame");
+    int ok = cJSON_IsNumber(frames) && frames->valueint == v->frames.n &&
+             cJSON_IsArray(per_frame) && cJSON_GetArraySize(per_frame) == v->frames.n;
+    cJSON_Delete(s);
+    /* the summary is written last, but a file may have been removed since */
+    const char *kinds[4] = {"masks", o->save_heatmaps ? "heatmaps" : NULL,
+                            o->save_logits ? "logits" : NULL, o->overlay ? "overlays" : NULL};
+    const char *ext[4] = {"png", "png", "npy", "jpg"};
+    for (int k = 0; k < 4 && ok; k++) {
+        if (!kinds[k]) continue;
+        kind_dir_in(out, v, kinds[k], dir, sizeof dir);
+        for (int f = 0; f < v->frames.n && ok; f++) {
+            adn_frame_stem(v->frames.names[f], stem, sizeof stem);
+            snprintf(path, sizeof path, "%s/%s.%s", dir, stem, ext[k]);
+            ok = exists(path);
+        }
+    }
+    return ok;
 }
 
 /* Tells the caller where the run is (writer thread only). */
@@ -266,10 +316,7 @@ static adnet_status end_video(adn_writer *p, const adn_frame_output *oi) {
     char *text = cJSON_Print(s);
     if (!text) return adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
     char path[4200];
-    if (v->out_sub[0])
-        snprintf(path, sizeof path, "%s/summary/%s.json", p->out, v->name);
-    else
-        snprintf(path, sizeof path, "%s/summary.json", p->out);
+    summary_path(p->out, v, path, sizeof path);
     adn_atomic_file f;
     adnet_status st = adn_atomic_open(&f, path);
     if (st == ADNET_OK) {

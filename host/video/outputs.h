@@ -72,6 +72,10 @@ void adn_writer_free(adn_writer *w);
 /* Writes what o asks for; a failure names the file. */
 adnet_status adn_writer_handle(adn_writer *w, adn_frame_output *o);
 
+/* Whether video v's outputs in out are complete for options o: its summary (written last)
+ * names all its frames, and every frame's files exist (--resume skips such videos). */
+int adn_video_outputs_complete(const char *out, const adn_video *v, const adn_segment_options *o);
+
 /* Monotonic seconds. */
 double adn_now_seconds(void);
 

@@ -12,7 +12,10 @@ import glob
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 
 import numpy as np
 
@@ -109,6 +112,43 @@ for v in done:
              "masks)" % (v, n, len(videos[v])))
 sp.check(len(done) < len(videos), "all devices lost: the run stopped early (%d of %d videos)"
          % (len(done), len(videos)))
+sp.check_temp_files(out)
+
+# --resume: a run killed mid-way (SIGKILL, slowed so that it is caught in the middle), then
+# resumed: the outputs equal an uninterrupted run's, and finished videos are not recomputed
+out = os.path.join(work, "resume")
+shutil.rmtree(out, ignore_errors=True)
+cmd = [adnet, "segment", "--weights", weights, "--davis", root, "--videos", "all", "--out", out,
+       "--size", sp.SIZE, "--save-logits", "--device", "0", "--quiet"]
+proc = subprocess.Popen(cmd, env=dict(os.environ, ADNET_FAULT="0:0:slow"),
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+deadline = time.time() + 300
+while time.time() < deadline and proc.poll() is None and \
+        not glob.glob(os.path.join(out, "summary", "*.json")):
+    time.sleep(0.05)
+proc.send_signal(signal.SIGKILL)
+proc.wait()
+finished = sorted(glob.glob(os.path.join(out, "summary", "*.json")))
+sp.check(0 < len(finished) < len(videos), "--resume: the run was killed after %d of %d videos"
+         % (len(finished), len(videos)))
+kept = {f: os.stat(f).st_mtime_ns for v in finished
+        for f in glob.glob(os.path.join(out, "*", os.path.splitext(os.path.basename(v))[0], "*"))}
+kept.update({f: os.stat(f).st_mtime_ns for f in finished})
+p = sp.run(adnet, [a for a in cmd[2:] if a != "--quiet"] + ["--resume"])
+sp.check("already complete" in p.stderr, "--resume: says which videos it skips")
+compare("--resume after SIGKILL", out, one)
+sp.check(all(os.stat(f).st_mtime_ns == t for f, t in kept.items()),
+         "--resume: the %d files of the finished videos were not rewritten" % len(kept))
+sp.check_temp_files(out)
+
+# two processes on the same outputs: every file is whole and right
+out = os.path.join(work, "twice")
+shutil.rmtree(out, ignore_errors=True)
+cmd = [adnet, "segment", "--weights", weights, "--davis", root, "--videos", "all", "--out", out,
+       "--size", sp.SIZE, "--save-logits", "--device", "0", "--quiet"]
+procs = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL) for _ in range(2)]
+sp.check(all(q.wait() == 0 for q in procs), "two processes on one output folder both succeed")
+compare("two processes on one output folder", out, one)
 sp.check_temp_files(out)
 
 # device lists that cannot be: usage errors naming the devices

@@ -105,6 +105,14 @@ for mode, extra in [("one pass", []), ("multi-scale + mirror", ["--ms-mirror"])]
     check(any(m.any() for m in masks) and any((m == 0).any() for m in masks),
                  f"{mode}: the masks hold object and background")
 
+# a session on several devices (the CPU in two halves), four frames at a time
+ours = os.path.join(work, "example-devices")
+run([seg, weights, frames, ours, "--size", size, "--saliency", "--devices", "cpu/2"],
+    env=run_env)
+compare_masks("masks, two devices", ours, os.path.join(work, "segment-plain", "masks"))
+compare_masks("saliency, two devices", ours, os.path.join(work, "segment-plain", "heatmaps"),
+              ".saliency.png")
+
 # the first API, unchanged: its logits are adnet segment's and the reference's
 v0 = os.path.join(work, "api_v0-out")
 os.makedirs(v0)
