@@ -137,6 +137,7 @@ static adnet_status enumerate(void) {
                         }
                         all = grown;
                     }
+                    memset(&all[n], 0, sizeof all[n]); /* a whole device: parts = 0 */
                     all[n].platform = ps[i];
                     all[n].device = ds[j];
                     read_info(ps[i], ds[j], &all[n].info);
