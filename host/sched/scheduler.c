@@ -639,6 +639,8 @@ adnet_status adn_sched_set_anchor(adn_sched *s, int video, int n_slots, const in
             free(j);
             return st;
         }
+        /* the anchor counts as work in flight, so that the watchdog covers it too */
+        if (s->r[best].in_flight++ == 0) s->r[best].busy_since = adn_sched_now();
         /* wait for it; units finishing meanwhile are kept for adn_sched_poll. If its device
          * is retired meanwhile, the job is orphaned (freed when its worker hands it back, never
          * read) and the anchor goes to another device. */
@@ -669,6 +671,10 @@ adnet_status adn_sched_set_anchor(adn_sched *s, int video, int n_slots, const in
             continue;
         }
         remove_flying(s, j);
+        if (s->r[best].state == ADN_REPLICA_READY) {
+            s->r[best].in_flight--;
+            s->r[best].busy_since = adn_sched_now();
+        }
         adnet_status jst = j->status;
         char why[700];
         snprintf(why, sizeof why, "%s", j->message);
