@@ -26,7 +26,7 @@ set_target_properties(adnet_static PROPERTIES OUTPUT_NAME adnet LINKER_LANGUAGE 
 set(ADNET_STATIC_LIBS "-lclblast -lOpenCL -lturbojpeg -lpng16 -lz -lcjson -lpthread -lm")
 # adnet.pc finds the prefix from where it lies, so that an install with --prefix (or a copy of
 # the tree) stays usable
-file(RELATIVE_PATH ADNET_PC_TO_PREFIX /root/${CMAKE_INSTALL_LIBDIR}/pkgconfig /root)
+file(RELATIVE_PATH ADNET_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 configure_file(${CMAKE_SOURCE_DIR}/cmake/adnet.pc.in ${CMAKE_BINARY_DIR}/adnet.pc @ONLY)
 include(CMakePackageConfigHelpers)
 configure_package_config_file(${CMAKE_SOURCE_DIR}/cmake/adnetConfig.cmake.in

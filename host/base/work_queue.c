@@ -39,16 +39,20 @@ int adn_queue_push(adn_queue *q, void *item) {
     return 0;
 }
 
+/* Removes the oldest item, if any, with the mutex held. */
+static void *take_locked(adn_queue *q) {
+    if (q->count == 0) return NULL;
+    void *item = q->items[q->head];
+    q->head = (q->head + 1) % q->capacity;
+    q->count--;
+    pthread_cond_signal(&q->not_full);
+    return item;
+}
+
 void *adn_queue_pop(adn_queue *q) {
     pthread_mutex_lock(&q->mutex);
     while (q->count == 0 && !q->closed) pthread_cond_wait(&q->not_empty, &q->mutex);
-    void *item = NULL;
-    if (q->count > 0) {
-        item = q->items[q->head];
-        q->head = (q->head + 1) % q->capacity;
-        q->count--;
-        pthread_cond_signal(&q->not_full);
-    }
+    void *item = take_locked(q);
     pthread_mutex_unlock(&q->mutex);
     return item;
 }
@@ -71,14 +75,8 @@ void *adn_queue_pop_timed(adn_queue *q, double seconds, int *timed_out) {
             break;
         }
     }
-    void *item = NULL;
-    if (q->count > 0) {
-        item = q->items[q->head];
-        q->head = (q->head + 1) % q->capacity;
-        q->count--;
-        pthread_cond_signal(&q->not_full);
-        *timed_out = 0;
-    }
+    void *item = take_locked(q);
+    if (item) *timed_out = 0;
     pthread_mutex_unlock(&q->mutex);
     return item;
 }

@@ -7,6 +7,12 @@
 
 #include "model.h"
 
+/* The released evaluation's network input size and threshold: the defaults of `adnet segment`
+ * and of the public session. */
+#define ADN_RELEASED_WIDTH     857
+#define ADN_RELEASED_HEIGHT    481
+#define ADN_RELEASED_THRESHOLD 0.5f
+
 /* Passes of multi-scale + mirror: 3 scales, each plain and mirrored. */
 #define ADN_MSM_PASSES 6
 

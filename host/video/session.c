@@ -30,9 +30,9 @@ struct adnet_session {
 
 void adnet_session_options_default(adnet_session_options *o) {
     memset(o, 0, sizeof *o);
-    o->width = 857;
-    o->height = 481;
-    o->threshold = 0.5f;
+    o->width = ADN_RELEASED_WIDTH;
+    o->height = ADN_RELEASED_HEIGHT;
+    o->threshold = ADN_RELEASED_THRESHOLD;
     o->temporal = 1;
 }
 
