@@ -192,13 +192,10 @@ static adnet_status open_models(const char *path, adnet_model_kind kind,
                                 const adn_device_entry *devs, int n, const adn_segment_options *o,
                                 adn_weights **w, adn_sched **sched) {
     adn_arch arch;
-    ADN_TRY(adn_weights_open(path, w));
-    ADN_TRY(adn_weights_arch(*w, kind, &arch));
-    ADN_TRY(adn_weights_check(*w, &arch));
     adn_passes ps;
     ADN_TRY(adn_passes_make(o->width, o->height, o->ms_mirror, &ps));
-    int widths[3], heights[3], n_sizes = adn_passes_sizes(&ps, widths, heights);
-    return adn_sched_create(devs, n, *w, &arch, widths, heights, n_sizes, sched);
+    ADN_TRY(adn_weights_open_checked(path, kind, w, &arch));
+    return adn_passes_sched_create(devs, n, *w, &arch, &ps, sched);
 }
 
 typedef struct resume_check {

@@ -10,13 +10,11 @@ adnet_status adnet_model_load(const char *weights_path, adnet_model_kind kind, i
                               adnet_model **out) {
     *out = NULL;
     adn_weights *w;
-    ADN_TRY(adn_weights_open(weights_path, &w));
     adn_arch arch;
-    adnet_status st = adn_weights_arch(w, kind, &arch);
     /* every tensor is checked before any device memory is taken */
-    if (st == ADNET_OK) st = adn_weights_check(w, &arch);
+    ADN_TRY(adn_weights_open_checked(weights_path, kind, &w, &arch));
     adn_device *dev = NULL;
-    if (st == ADNET_OK && device_index < 0) st = adnet_device_select(NULL, &device_index);
+    adnet_status st = device_index < 0 ? adnet_device_select(NULL, &device_index) : ADNET_OK;
     if (st == ADNET_OK) st = adn_device_open(device_index, 0, &dev);
     adnet_model *m = NULL;
     if (st == ADNET_OK) st = adn_model_create(dev, w, &arch, &m);

@@ -534,3 +534,18 @@ adnet_status adn_weights_arch(const adn_weights *w, adnet_model_kind forced, adn
     if (s != ADNET_OK) return adn_fail_context(ADNET_ERR_WEIGHTS, "%s: ", path);
     return ADNET_OK;
 }
+
+adnet_status adn_weights_open_checked(const char *path, adnet_model_kind kind, adn_weights **out,
+                                      adn_arch *arch) {
+    *out = NULL;
+    adn_weights *w;
+    ADN_TRY(adn_weights_open(path, &w));
+    adnet_status st = adn_weights_arch(w, kind, arch);
+    if (st == ADNET_OK) st = adn_weights_check(w, arch);
+    if (st != ADNET_OK) {
+        adn_weights_close(w);
+        return st;
+    }
+    *out = w;
+    return ADNET_OK;
+}

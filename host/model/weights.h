@@ -47,6 +47,12 @@ adnet_status adn_weights_arch(const adn_weights *w, adnet_model_kind forced, adn
 adnet_status adn_weights_read(const adn_weights *w, const char *name, int ndim,
                               const int64_t *shape, float *dst);
 
+/* Opens a weights file, infers its architecture (kind as adn_weights_arch takes it) and checks
+ * every tensor against it: what a loader does before any device memory is taken. On failure
+ * nothing stays open. */
+adnet_status adn_weights_open_checked(const char *path, adnet_model_kind kind, adn_weights **out,
+                                      adn_arch *arch);
+
 /* A metadata value of the file (NULL when absent or synthetic). */
 const char *adn_weights_metadata(const adn_weights *w, const char *key);
 

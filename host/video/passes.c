@@ -54,6 +54,12 @@ int adn_passes_sizes(const adn_passes *ps, int w[3], int h[3]) {
     return n_sizes;
 }
 
+adnet_status adn_passes_sched_create(const adn_device_entry *devs, int n, const adn_weights *w,
+                                     const adn_arch *arch, const adn_passes *ps, adn_sched **out) {
+    int widths[3], heights[3], n_sizes = adn_passes_sizes(ps, widths, heights);
+    return adn_sched_create(devs, n, w, arch, widths, heights, n_sizes, out);
+}
+
 adnet_status adn_passes_prepare(adnet_model *m, const adn_passes *ps) {
     int w[3], h[3], n = adn_passes_sizes(ps, w, h);
     for (int a = 0; a < n; a++) ADN_TRY(adn_model_prepare(m, w[a], h[a]));

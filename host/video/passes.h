@@ -6,6 +6,7 @@
 #define ADN_PASSES_H
 
 #include "model.h"
+#include "scheduler.h"
 
 /* The released evaluation's network input size and threshold: the defaults of `adnet segment`
  * and of the public session. */
@@ -39,6 +40,11 @@ adnet_status adn_passes_make(int width, int height, int ms_mirror, adn_passes *o
 /* The distinct input sizes of ps, the largest first (planned in this order, the activation
  * arena grows once); returns how many (1 or 3). */
 int adn_passes_sizes(const adn_passes *ps, int w[3], int h[3]);
+
+/* A scheduler over devs with a replica of the model (w, arch) on each, planned for every size
+ * of ps: how `adnet segment` and the multi-device session start. */
+adnet_status adn_passes_sched_create(const adn_device_entry *devs, int n, const adn_weights *w,
+                                     const adn_arch *arch, const adn_passes *ps, adn_sched **out);
 
 /* Plans m for every size of ps, the largest first. */
 adnet_status adn_passes_prepare(adnet_model *m, const adn_passes *ps);

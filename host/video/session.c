@@ -145,12 +145,9 @@ adnet_status adnet_session_create_devices(const char *weights_path, adnet_model_
     ADN_TRY(new_session(o, &s));
     adn_arch arch;
     adnet_status st = adn_device_list_resolve(devices, &s->devs, &s->n_devs);
-    if (st == ADNET_OK) st = adn_weights_open(weights_path, &s->weights);
-    if (st == ADNET_OK) st = adn_weights_arch(s->weights, kind, &arch);
-    if (st == ADNET_OK) st = adn_weights_check(s->weights, &arch);
-    int w[3], h[3], n_sizes = adn_passes_sizes(&s->passes, w, h);
+    if (st == ADNET_OK) st = adn_weights_open_checked(weights_path, kind, &s->weights, &arch);
     if (st == ADNET_OK)
-        st = adn_sched_create(s->devs, s->n_devs, s->weights, &arch, w, h, n_sizes, &s->sched);
+        st = adn_passes_sched_create(s->devs, s->n_devs, s->weights, &arch, &s->passes, &s->sched);
     if (st == ADNET_OK) st = adn_sched_wait_ready(s->sched);
     if (st != ADNET_OK) {
         adnet_session_free(s);
@@ -248,14 +245,13 @@ adnet_status adnet_session_segment_frames(adnet_session *s, const adnet_image *f
     if (!s->has_anchor)
         return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
                         "adnet_session_segment: no video started (adnet_session_begin_video)");
+    if (n > 64)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "adnet_session_segment: at most 64 frames");
     const uint8_t *prune[64];
     for (int f = 0; f < n; f++) {
         ADN_TRY(check_bgr(&frames[f], "adnet_session_segment"));
-        if (f < 64)
-            ADN_TRY(prune_of(s, &frames[f], prune_masks ? &prune_masks[f] : NULL, &prune[f]));
+        ADN_TRY(prune_of(s, &frames[f], prune_masks ? &prune_masks[f] : NULL, &prune[f]));
     }
-    if (n > 64)
-        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "adnet_session_segment: at most 64 frames");
     ADN_TRY(reserve_frames(s, n));
     /* every pass of every frame to the scheduler, then the frames in order */
     int submitted = 0;
