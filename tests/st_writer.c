@@ -22,7 +22,15 @@ void tu_st_free(tu_st_writer *w) {
 
 void tu_st_meta(tu_st_writer *w, const char *key, const char *value) {
     size_t n = strlen(w->meta);
-    snprintf(w->meta + n, sizeof w->meta - n, "%s\"%s\": \"%s\"", n ? ", " : "", key, value);
+    n += (size_t)snprintf(w->meta + n, sizeof w->meta - n, "%s\"%s\": \"", n ? ", " : "", key);
+    /* the value as a JSON string: quotes and backslashes escaped (JSON-valued metadata) */
+    for (const char *c = value; *c && n + 3 < sizeof w->meta; c++) {
+        if (*c == '"' || *c == '\\') w->meta[n++] = '\\';
+        w->meta[n++] = *c;
+    }
+    if (n + 2 > sizeof w->meta) die("metadata too long for", key);
+    w->meta[n++] = '"';
+    w->meta[n] = 0;
 }
 
 void tu_st_add(tu_st_writer *w, const char *name, const char *dtype, int ndim, const int64_t *shape,

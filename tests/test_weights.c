@@ -336,6 +336,7 @@ typedef struct partial {
     int embed;                              /* head.1.weight's first dimension; 0: no head */
     int cls_in;                             /* cls.0.weight's input channels; 0: no classifier */
     const char *model, *depth, *embed_meta; /* metadata or NULL */
+    const char *arch_json;                  /* "adnet.arch" metadata or NULL */
 } partial;
 
 /* A checkpoint with only the tensors that decide the architecture (zeros, sparse). */
@@ -345,6 +346,7 @@ static const char *write_partial(const char *name, partial p) {
     if (p.model) tu_st_meta(&w, "model", p.model);
     if (p.depth) tu_st_meta(&w, "depth", p.depth);
     if (p.embed_meta) tu_st_meta(&w, "embed", p.embed_meta);
+    if (p.arch_json) tu_st_meta(&w, "adnet.arch", p.arch_json);
     char n[192];
     for (int b = 0; b < p.blocks3; b++) {
         int64_t s[4] = {256, b ? 1024 : 512, 1, 1};
@@ -405,9 +407,9 @@ static void test_arch(void) {
     static const struct { int blocks, depth; } depths[2] = {{6, 50}, {23, 101}};
     for (int i = 0; i < 2; i++) {
         int b = depths[i].blocks, d = depths[i].depth;
-        partial base = {"", b, 1, 0, NULL, NULL, NULL};
-        partial ad = {"features.", b, 128, 384, NULL, NULL, NULL};
-        partial two = {"features.", b, 128, 256, NULL, NULL, NULL};
+        partial base = {"", b, 1, 0, NULL, NULL, NULL, NULL};
+        partial ad = {"features.", b, 128, 384, NULL, NULL, NULL, NULL};
+        partial two = {"features.", b, 128, 256, NULL, NULL, NULL, NULL};
 
         /* shapes alone */
         expect_arch(base, ADNET_MODEL_UNKNOWN, ADNET_MODEL_BASE, d, 1, 0);
@@ -417,9 +419,9 @@ static void test_arch(void) {
         EXPECT_ARCH_FAILS(two, ADNET_MODEL_UNKNOWN, ADNET_ERR_WEIGHTS, "--model");
 
         /* DataParallel names */
-        partial ad_dp = {"module.features.", b, 128, 384, NULL, NULL, NULL};
+        partial ad_dp = {"module.features.", b, 128, 384, NULL, NULL, NULL, NULL};
         expect_arch(ad_dp, ADNET_MODEL_UNKNOWN, ADNET_MODEL_AD, d, 128, 384);
-        partial base_dp = {"module.", b, 1, 0, NULL, NULL, NULL};
+        partial base_dp = {"module.", b, 1, 0, NULL, NULL, NULL, NULL};
         expect_arch(base_dp, ADNET_MODEL_UNKNOWN, ADNET_MODEL_BASE, d, 1, 0);
 
         /* metadata names the model */
@@ -475,36 +477,36 @@ static void test_arch(void) {
                           "metadata \"embed\" is 64 but the tensors give 128");
     }
 
-    partial bad = {"features.", 6, 128, 384, "foo", NULL, NULL};
+    partial bad = {"features.", 6, 128, 384, "foo", NULL, NULL, NULL};
     EXPECT_ARCH_FAILS(bad, ADNET_MODEL_UNKNOWN, ADNET_ERR_FORMAT,
                       "metadata \"model\" is 'foo', not one of");
     bad.model = NULL;
     bad.depth = "fifty";
     EXPECT_ARCH_FAILS(bad, ADNET_MODEL_UNKNOWN, ADNET_ERR_FORMAT,
                       "metadata \"depth\" is 'fifty', not an integer");
-    partial odd = {"features.", 10, 128, 384, NULL, NULL, NULL};
+    partial odd = {"features.", 10, 128, 384, NULL, NULL, NULL, NULL};
     EXPECT_ARCH_FAILS(odd, ADNET_MODEL_UNKNOWN, ADNET_ERR_WEIGHTS,
                       "10 layer3 blocks (features.layer3.0 to features.layer3.9); expected 6");
-    partial none = {"features.", 0, 128, 384, NULL, NULL, NULL};
+    partial none = {"features.", 0, 128, 384, NULL, NULL, NULL, NULL};
     EXPECT_ARCH_FAILS(none, ADNET_MODEL_UNKNOWN, ADNET_ERR_WEIGHTS,
                       "'features.layer3.0.conv1.weight' (or 'layer3.0.conv1.weight' for base) is "
                       "missing");
-    partial nohead = {"features.", 23, 0, 384, NULL, NULL, NULL};
+    partial nohead = {"features.", 23, 0, 384, NULL, NULL, NULL, NULL};
     EXPECT_ARCH_FAILS(nohead, ADNET_MODEL_UNKNOWN, ADNET_ERR_WEIGHTS,
                       "tensor 'features.head.1.weight' is missing");
-    partial odd_cls = {"features.", 23, 128, 200, NULL, NULL, NULL};
+    partial odd_cls = {"features.", 23, 128, 200, NULL, NULL, NULL, NULL};
     EXPECT_ARCH_FAILS(odd_cls, ADNET_MODEL_UNKNOWN, ADNET_ERR_WEIGHTS,
                       "cls.0.weight takes 200 input channels, which fits no model with E = 128");
-    partial base_cls = {"", 23, 128, 384, NULL, NULL, NULL};
+    partial base_cls = {"", 23, 128, 384, NULL, NULL, NULL, NULL};
     EXPECT_ARCH_FAILS(base_cls, ADNET_MODEL_UNKNOWN, ADNET_ERR_WEIGHTS,
                       "lack the 'features.' prefix");
-    partial feat_nocls = {"features.", 23, 128, 0, NULL, NULL, NULL};
+    partial feat_nocls = {"features.", 23, 128, 0, NULL, NULL, NULL, NULL};
     EXPECT_ARCH_FAILS(feat_nocls, ADNET_MODEL_UNKNOWN, ADNET_ERR_WEIGHTS, "there is no classifier");
-    partial base_wide = {"", 6, 128, 0, NULL, NULL, NULL};
+    partial base_wide = {"", 6, 128, 0, NULL, NULL, NULL, NULL};
     EXPECT_ARCH_FAILS(base_wide, ADNET_MODEL_UNKNOWN, ADNET_ERR_WEIGHTS,
                       "'head.1.weight' has 128 output channels");
     /* another embedding size is followed, as long as the classifier agrees */
-    partial e64 = {"features.", 6, 64, 192, NULL, NULL, NULL};
+    partial e64 = {"features.", 6, 64, 192, NULL, NULL, NULL, NULL};
     expect_arch(e64, ADNET_MODEL_UNKNOWN, ADNET_MODEL_AD, 50, 64, 192);
     printf("  arch inference: R50/R101 x base/ad/256-channel, metadata, forced kinds\n");
 }
@@ -743,6 +745,117 @@ static void test_synthetic(void) {
     printf("  synthetic: R101 ad, every tensor finite and in range, deterministic\n");
 }
 
+/* ---- architectures described as data ("adnet.arch") ------------------------------------ */
+
+/* Odd on purpose: every width different, expansion 3, a 4-block last stage (the multi-grid's
+ * last factor repeats), dilations and rates no released network has. */
+static const char odd_arch[] =
+    "{\"stem\":[8,12,24],\"planes\":[8,16,24,40],\"blocks\":[2,1,3,4],\"expansion\":3,"
+    "\"dilations\":[1,2,3,5],\"multi_grid\":[1,3,2],\"aspp\":24,\"aspp_rates\":[2,5,7],"
+    "\"embed\":20,\"classifier\":24}";
+
+static void expect_layer(const adn_layer_desc *layers, int n, const char *name, int cin, int cout,
+                         int k, int stride, int dilation) {
+    const adn_layer_desc *d = adn_arch_find(layers, n, name);
+    if (!d || d->shape.cin != cin || d->shape.cout != cout || d->shape.kh != k ||
+        d->shape.stride != stride || d->shape.dilation != dilation) {
+        fprintf(stderr, "layer %s: got %d->%d k%d s%d d%d, want %d->%d k%d s%d d%d\n", name,
+                d ? d->shape.cin : -1, d ? d->shape.cout : -1, d ? d->shape.kh : -1,
+                d ? d->shape.stride : -1, d ? d->shape.dilation : -1, cin, cout, k, stride,
+                dilation);
+        tu_failures++;
+    }
+}
+
+static void test_arch_described(void) {
+    adn_arch a;
+    CHECK_OK(adn_arch_parse(odd_arch, ADNET_MODEL_CONCAT, &a));
+    CHECK(a.stem[1] == 12 && a.planes[3] == 40 && a.blocks[3] == 4 && a.expansion == 3);
+    CHECK(a.dilations[2] == 3 && a.multi_grid[1] == 3 && a.aspp == 24 && a.aspp_rates[2] == 7);
+    CHECK(a.embed == 20 && a.cls_hidden == 24 && a.cls_in == 40 && !a.released);
+    CHECK(a.depth == 3 * (2 + 1 + 3 + 4) + 2);
+    /* the description round-trips */
+    char text[512];
+    CHECK(adn_arch_format(&a, text, sizeof text) < (int)sizeof text);
+    adn_arch again;
+    CHECK_OK(adn_arch_parse(text, ADNET_MODEL_CONCAT, &again));
+    CHECK(!memcmp(&a, &again, sizeof a));
+
+    /* the convolutions follow it: 3 stem, 3 per block and 1 downsample per stage, 6 ASPP,
+     * the head, the classifier's 2 */
+    adn_layer_desc *layers;
+    int n;
+    CHECK_OK(adn_arch_layers(&a, &layers, &n));
+    CHECK(n == 3 + 3 * 10 + 4 + 6 + 1 + 2);
+    expect_layer(layers, n, "conv3", 12, 24, 3, 1, 1);
+    expect_layer(layers, n, "layer1.0.conv1", 24, 8, 1, 1, 1);
+    expect_layer(layers, n, "layer1.1.conv3", 8, 24, 1, 1, 1);
+    expect_layer(layers, n, "layer2.0.conv2", 16, 16, 3, 2, 2);
+    expect_layer(layers, n, "layer2.0.downsample", 24, 48, 1, 2, 1);
+    expect_layer(layers, n, "layer3.2.conv2", 24, 24, 3, 1, 3);
+    expect_layer(layers, n, "layer4.0.conv2", 40, 40, 3, 1, 5);
+    expect_layer(layers, n, "layer4.1.conv2", 40, 40, 3, 1, 15);
+    expect_layer(layers, n, "layer4.2.conv2", 40, 40, 3, 1, 10);
+    expect_layer(layers, n, "layer4.3.conv2", 40, 40, 3, 1, 10);
+    expect_layer(layers, n, "head.0.conv1", 120, 24, 1, 1, 1);
+    expect_layer(layers, n, "head.0.conv3", 120, 24, 3, 1, 5);
+    expect_layer(layers, n, "head.0.conv_bn_dropout", 120, 24, 1, 1, 1);
+    expect_layer(layers, n, "head.1", 24, 20, 1, 1, 1);
+    expect_layer(layers, n, "cls.0", 40, 24, 1, 1, 1);
+    expect_layer(layers, n, "cls.3", 24, 1, 1, 1, 1);
+    free(layers);
+
+    /* the released network written out is the released network */
+    adn_arch r101, parsed;
+    CHECK_OK(adn_arch_make(ADNET_MODEL_AD, 101, 128, &r101));
+    CHECK(r101.depth == 101 && r101.released);
+    CHECK(adn_arch_format(&r101, text, sizeof text) < (int)sizeof text);
+    CHECK_OK(adn_arch_parse(text, ADNET_MODEL_AD, &parsed));
+    CHECK(!memcmp(&r101, &parsed, sizeof r101));
+
+    /* bad descriptions name what is wrong */
+    static const struct {
+        const char *json, *message;
+    } bad[] = {
+        {"[1, 2]", "not a JSON object"},
+        {"{\"stem\":", "not a JSON object"},
+        {"{\"stem\":[8,12,24],\"colour\":1}", "unknown key \"colour\""},
+        {"{\"stem\":[8,12,24]}", "key \"planes\" is missing"},
+        {"{\"stem\":[8,12],\"planes\":[8,16,24,40]}", "\"stem\" must be a list of 3"},
+        {"{\"stem\":[8,12,2.5]}", "\"stem\" must hold integers from 1 to 4096"},
+        {"{\"stem\":[8,12,0]}", "\"stem\" must hold integers from 1 to 4096"},
+        {"{\"stem\":[8,12,\"24\"]}", "\"stem\" must hold integers"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_FAILS(adn_arch_parse(bad[i].json, ADNET_MODEL_AD, &a), ADNET_ERR_FORMAT,
+                    bad[i].message);
+    char wide[512];
+    snprintf(wide, sizeof wide, "%s", odd_arch);
+    char *blocks = strstr(wide, "[2,1,3,4]");
+    memcpy(blocks, "[2,1,3,0]", 9);
+    CHECK_FAILS(adn_arch_parse(wide, ADNET_MODEL_AD, &a), ADNET_ERR_FORMAT,
+                "\"blocks\" must hold integers from 1 to 64");
+
+    /* in a weights file: the description decides the architecture; the tensors must agree */
+    partial described = {"features.", 3, 20, 60, NULL, NULL, NULL, odd_arch};
+    CHECK_OK(infer(described, ADNET_MODEL_UNKNOWN, &a));
+    CHECK(a.kind == ADNET_MODEL_AD && a.cls_in == 60 && a.planes[3] == 40 && a.depth == 32);
+    partial three_blocks_short = described;
+    three_blocks_short.blocks3 = 2;
+    EXPECT_ARCH_FAILS(three_blocks_short, ADNET_MODEL_UNKNOWN, ADNET_ERR_WEIGHTS,
+                      "but metadata \"adnet.arch\" describes 3");
+    partial other_embed = described;
+    other_embed.embed = 32;
+    other_embed.cls_in = 96;
+    EXPECT_ARCH_FAILS(other_embed, ADNET_MODEL_UNKNOWN, ADNET_ERR_WEIGHTS,
+                      "gives E = 32, but metadata \"adnet.arch\" says E = 20");
+    partial broken = described;
+    broken.arch_json = "{\"stem\":[8,12,24],\"planes\":[8]}";
+    EXPECT_ARCH_FAILS(broken, ADNET_MODEL_UNKNOWN, ADNET_ERR_FORMAT,
+                      "metadata \"adnet.arch\": architecture: \"planes\" must be a list of 4");
+    printf("  described architectures: parsed, laid out, checked against the tensors\n");
+}
+
 int main(void) {
     char *dir = tu_mkdtemp();
     snprintf(g_dir, sizeof g_dir, "%s", dir);
@@ -750,6 +863,7 @@ int main(void) {
     test_values();
     test_bad_files();
     test_arch();
+    test_arch_described();
     test_full_checkpoint();
     test_synthetic();
     tu_rm_rf(dir);

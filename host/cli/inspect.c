@@ -213,9 +213,19 @@ static void print_text(const report *r) {
                "names none: run it with --model)\n");
     else
         printf("model       %s (%s)\n", adnet_model_kind_name(r->arch.kind), r->model_source);
-    printf("depth       %d (ResNet-%d: %d layer3 blocks)\n", r->arch.depth, r->arch.depth,
-           r->arch.blocks[2]);
-    printf("E           %d\n", r->arch.embed);
+    const adn_arch *a = &r->arch;
+    printf("depth       %d (ResNet-%d: blocks %d %d %d %d; %s)\n", a->depth, a->depth, a->blocks[0],
+           a->blocks[1], a->blocks[2], a->blocks[3],
+           a->released ? "the released backbone" : "described by metadata \"adnet.arch\"");
+    printf("backbone    stem %d %d %d, planes %d %d %d %d (x%d), dilations %d %d %d %d, "
+           "multi-grid %d %d %d\n",
+           a->stem[0], a->stem[1], a->stem[2], a->planes[0], a->planes[1], a->planes[2],
+           a->planes[3], a->expansion, a->dilations[0], a->dilations[1], a->dilations[2],
+           a->dilations[3], a->multi_grid[0], a->multi_grid[1], a->multi_grid[2]);
+    printf("head        ASPP %d wide, rates %d %d %d\n", a->aspp, a->aspp_rates[0],
+           a->aspp_rates[1], a->aspp_rates[2]);
+    printf("E           %d\n", a->embed);
+    if (a->cls_in) printf("classifier  %d -> %d -> 1\n", a->cls_in, a->cls_hidden);
     printf("parameters  ");
     print_count((unsigned long long)adn_arch_param_count(&r->arch));
     printf(" read at inference, in %d tensors\n", r->n_tensors);
@@ -279,6 +289,10 @@ static void print_json(const report *r) {
                                                    : r->model_source);
         cJSON_AddNumberToObject(o, "depth", r->arch.depth);
         cJSON_AddNumberToObject(o, "embed", r->arch.embed);
+        char arch[512];
+        adn_arch_format(&r->arch, arch, sizeof arch);
+        cJSON_AddItemToObject(o, "architecture", cJSON_Parse(arch));
+        cJSON_AddBoolToObject(o, "released_architecture", r->arch.released);
         cJSON_AddNumberToObject(o, "parameters", (double)adn_arch_param_count(&r->arch));
     } else {
         cJSON_AddStringToObject(o, "error", r->arch_error);

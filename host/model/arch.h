@@ -8,18 +8,37 @@
 #include "adnet.h"
 #include "ops.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct adn_arch {
     adnet_model_kind kind;
-    int depth;     /* 50 or 101 */
-    int blocks[4]; /* bottlenecks per stage */
-    int embed;     /* E: output channels of the DeepLabv3 head */
-    int cls_in;    /* channels into the classifier: 384 (ad), 256, 0 (base: no classifier) */
+    int depth;         /* ResNet depth, 3 x (all blocks) + 2: 50 or 101 when released */
+    int released;      /* 1: a released backbone (R50, R101); 0: read from "adnet.arch" */
+    int stem[3];       /* the three stem convolutions' widths (released: 64, 64, 128) */
+    int planes[4];     /* bottleneck width per stage (64, 128, 256, 512) */
+    int blocks[4];     /* bottlenecks per stage (3, 4, 6 or 23, 3) */
+    int expansion;     /* a bottleneck's output is expansion x planes (4) */
+    int dilations[4];  /* base dilation per stage (1, 1, 2, 4); strides stay 1, 2, 1, 1 */
+    int multi_grid[3]; /* last stage: block b's dilation is dilations[3] x multi_grid[min(b,2)] */
+    int aspp;          /* ASPP width (512) */
+    int aspp_rates[3]; /* the three dilated ASPP branches (12, 24, 36) */
+    int embed;         /* E: output channels of the DeepLabv3 head */
+    int cls_hidden;    /* the classifier's hidden width (128) */
+    int cls_in;        /* channels into the classifier: 3E (ad), 2E, 0 (base: no classifier) */
 } adn_arch;
 
-/* Fills a configuration; fails on an unsupported depth or embed. */
+/* Fills a released configuration; fails on an unsupported depth or embed. */
 adnet_status adn_arch_make(adnet_model_kind kind, int depth, int embed, adn_arch *out);
+
+/* An architecture from its JSON description (the "adnet.arch" metadata of a weights file):
+ * an object with exactly the keys stem [3], planes [4], blocks [4], expansion, dilations [4],
+ * multi_grid [3], aspp, aspp_rates [3], embed, classifier, each a positive integer (list)
+ * within the limits adnet supports. Fails with ADNET_ERR_FORMAT naming the key. */
+adnet_status adn_arch_parse(const char *json, adnet_model_kind kind, adn_arch *out);
+
+/* The JSON description of a (the inverse of adn_arch_parse); returns the length written. */
+int adn_arch_format(const adn_arch *a, char *buf, size_t size);
 
 /* "features." for the attention/concat models, "" for base (the released checkpoints'
  * naming). */

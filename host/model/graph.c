@@ -179,20 +179,21 @@ static void build_features(builder *b, int input, int out) {
     /* ASPP: the five branches write straight into their channels of the concat buffer */
     adn_graph *g = b->g;
     int h = g->v[x].h, w = g->v[x].w;
-    int cat = new_value(g, 2560, h, w);
+    int aw = a->aspp, c = g->v[x].c;
+    int cat = new_value(g, 5 * aw, h, w);
     if (cat < 0) {
         fail_oom(b);
         return;
     }
-    conv(b, "head.0.conv1", x, new_view(g, cat, 0, 512), -1, ADN_ACT_LEAKY);
-    conv(b, "head.0.conv2", x, new_view(g, cat, 512, 512), -1, ADN_ACT_LEAKY);
-    conv(b, "head.0.conv3", x, new_view(g, cat, 1024, 512), -1, ADN_ACT_LEAKY);
-    conv(b, "head.0.conv4", x, new_view(g, cat, 1536, 512), -1, ADN_ACT_LEAKY);
+    conv(b, "head.0.conv1", x, new_view(g, cat, 0, aw), -1, ADN_ACT_LEAKY);
+    conv(b, "head.0.conv2", x, new_view(g, cat, aw, aw), -1, ADN_ACT_LEAKY);
+    conv(b, "head.0.conv3", x, new_view(g, cat, 2 * aw, aw), -1, ADN_ACT_LEAKY);
+    conv(b, "head.0.conv4", x, new_view(g, cat, 3 * aw, aw), -1, ADN_ACT_LEAKY);
     int pooled =
-        simple_step(b, ADN_STEP_GAP, "image_pooling.gap", "aspp", x, new_value(g, 2048, 1, 1));
+        simple_step(b, ADN_STEP_GAP, "image_pooling.gap", "aspp", x, new_value(g, c, 1, 1));
     int pv = conv(b, "head.0.image_pooling", pooled, -1, -1, ADN_ACT_LEAKY);
     simple_step(b, ADN_STEP_RESIZE, "image_pooling.upsample", "aspp", pv,
-                new_view(g, cat, 2048, 512));
+                new_view(g, cat, 4 * aw, aw));
     int y = conv(b, "head.0.conv_bn_dropout", cat, -1, -1, ADN_ACT_LEAKY);
     conv(b, "head.1", y, out, -1, ADN_ACT_NONE);
 }

@@ -390,6 +390,13 @@ adnet_status adn_weights_arch(const adn_weights *w, adnet_model_kind forced, adn
                         path);
     const char *prefix = with_features ? "features." : "";
 
+    /* an architecture described in the metadata ("adnet.arch", JSON) replaces the released
+     * one; the shapes of every tensor are then checked against it (adn_weights_check) */
+    const char *described = adn_weights_metadata(w, "adnet.arch");
+    adn_arch custom;
+    if (described && adn_arch_parse(described, ADNET_MODEL_AD, &custom) != ADNET_OK)
+        return adn_fail_context(ADNET_ERR_FORMAT, "%s: metadata \"adnet.arch\": ", path);
+
     /* depth: the number of layer3 blocks, read from the highest block index present, so a
      * tensor missing from a middle block is reported by name later rather than mistaken for
      * a shorter backbone */
@@ -406,7 +413,14 @@ adnet_status adn_weights_arch(const adn_weights *w, adnet_model_kind forced, adn
             }
         }
     int depth = blocks == 6 ? 50 : blocks == 23 ? 101 : 0;
-    if (!depth)
+    if (described) {
+        if (blocks != custom.blocks[2])
+            return adn_fail(ADNET_ERR_WEIGHTS,
+                            "%s: %d layer3 blocks (%slayer3.0 to %slayer3.%d), but metadata "
+                            "\"adnet.arch\" describes %d",
+                            path, blocks, prefix, prefix, blocks - 1, custom.blocks[2]);
+        depth = custom.depth;
+    } else if (!depth)
         return adn_fail(ADNET_ERR_WEIGHTS,
                         "%s: %d layer3 blocks (%slayer3.0 to %slayer3.%d); expected 6 (ResNet-50) "
                         "or 23 (ResNet-101)",
@@ -421,10 +435,14 @@ adnet_status adn_weights_arch(const adn_weights *w, adnet_model_kind forced, adn
     if (nd != 4 || sh[0] < 1 || sh[0] > 4096) {
         char got[256];
         format_shape(got, sizeof got, nd, sh);
-        return adn_fail(ADNET_ERR_WEIGHTS, "%s: tensor '%s' has shape %s, expected [E, 512, 1, 1]",
-                        path, name, got);
+        return adn_fail(ADNET_ERR_WEIGHTS, "%s: tensor '%s' has shape %s, expected [E, %d, 1, 1]",
+                        path, name, got, described ? custom.aspp : 512);
     }
     int embed = (int)sh[0];
+    if (described && embed != custom.embed)
+        return adn_fail(ADNET_ERR_WEIGHTS,
+                        "%s: tensor '%s' gives E = %d, but metadata \"adnet.arch\" says E = %d",
+                        path, name, embed, custom.embed);
 
     /* the classifier: none in base, 3E input channels in ad, 2E in inter, intra, concat */
     int cls_in = 0;
@@ -530,7 +548,8 @@ adnet_status adn_weights_arch(const adn_weights *w, adnet_model_kind forced, adn
                             path, keys[i], declared, found[i], blocks, embed);
     }
 
-    adnet_status s = adn_arch_make(kind, depth, embed, arch);
+    adnet_status s =
+        described ? adn_arch_parse(described, kind, arch) : adn_arch_make(kind, depth, embed, arch);
     if (s != ADNET_OK) return adn_fail_context(ADNET_ERR_WEIGHTS, "%s: ", path);
     return ADNET_OK;
 }

@@ -93,7 +93,9 @@ def main(argv):
                                     "source": "test"})
     rc, out, err = inspect(adnet, good)
     expect("good file: exit", rc == 0, "%d (%s)" % (rc, err))
-    for needle in ("ad (from the metadata)", "ResNet-101", "23 layer3 blocks", "E           128",
+    for needle in ("ad (from the metadata)", "ResNet-101", "blocks 3 4 23 3; the released",
+                   "stem 64 64 128, planes 64 128 256 512 (x4), dilations 1 1 2 4, multi-grid 1 2 4",
+                   "ASPP 512 wide, rates 12 24 36", "classifier  384 -> 128 -> 1", "E           128",
                    "{:,}".format(params), "{:,} bytes".format(size), "F32: %d" % counts["F32"],
                    "F16: %d" % counts["F16"], "BF16: %d" % counts["BF16"], "source=test",
                    "every tensor the model reads is there"):
@@ -104,6 +106,12 @@ def main(argv):
            j.get("file_bytes") == size and j.get("tensors") == len(arch) and
            j.get("dtypes") == dict(counts) and j.get("metadata", {}).get("source") == "test" and
            not j["missing"] and not j["wrong_shape"] and not j["unknown"], repr(j)[:500])
+    released_r101 = {"stem": [64, 64, 128], "planes": [64, 128, 256, 512],
+                     "blocks": [3, 4, 23, 3], "expansion": 4, "dilations": [1, 1, 2, 4],
+                     "multi_grid": [1, 2, 4], "aspp": 512, "aspp_rates": [12, 24, 36],
+                     "embed": 128, "classifier": 128}
+    expect("good file: json architecture", j.get("architecture") == released_r101 and
+           j.get("released_architecture") is True, repr(j.get("architecture")))
     print("good ad R101: %d parameters, %d bytes, dtypes %s" % (params, size, dict(counts)))
 
     # --- DataParallel names, no metadata, base decided by the shapes ----------------------

@@ -77,6 +77,10 @@ class InPlaceABN(nn.Module):
     """In-Place Activated BatchNorm at inference: y = (x - m) * (|w| + eps) / sqrt(v + eps) + b,
     then leaky ReLU (slope 0.01) or nothing. The library keeps the scale positive, hence |w|."""
 
+    # Set by weights/train_demo.py: in training mode, normalise with the batch's statistics.
+    # Otherwise the module is the inference form whatever its mode.
+    train_with_batch_statistics = False
+
     def __init__(self, channels, leaky):
         super().__init__()
         self.weight = nn.Parameter(torch.ones(channels))
@@ -93,6 +97,12 @@ class InPlaceABN(nn.Module):
             calibrate_running_stats(self, x, self.calibrate_with)
             self.calibrate_with = None
         shape = (1, -1, 1, 1)
+        if self.training and InPlaceABN.train_with_batch_statistics:
+            # training form (weights/train_demo.py): BatchNorm's, with the batch's statistics
+            # and the running ones updated with momentum 0.1, and the scale |w| + eps
+            y = F.batch_norm(x, self.running_mean, self.running_var, self.weight.abs() + ABN_EPS,
+                             self.bias, training=True, momentum=0.1, eps=ABN_EPS)
+            return F.leaky_relu(y, LEAKY_SLOPE) if self.leaky else y
         scale = (self.weight.abs() + ABN_EPS) / torch.sqrt(self.running_var + ABN_EPS)
         y = (x - self.running_mean.view(shape)) * scale.view(shape) + self.bias.view(shape)
         return F.leaky_relu(y, LEAKY_SLOPE) if self.leaky else y
@@ -124,20 +134,41 @@ def conv(cin, cout, k, stride=1, dilation=1, bias=False):
                      bias=bias)
 
 
-class Bottleneck(nn.Module):
-    """1x1 -> 3x3 (carries the stride and the dilation) -> 1x1 (x4), plus the residual."""
+def released_arch(depth, width_div=1, embed=EMBED):
+    """The architecture as data (the JSON of a weights file's "adnet.arch" metadata): the
+    released AD-Net at a depth; width_div divides every channel count but E (a narrow network
+    with the same spatial behaviour, for quick checks)."""
+    ch = lambda n: n // width_div  # noqa: E731
+    return OrderedDict([
+        ("stem", [ch(64), ch(64), ch(128)]), ("planes", [ch(p) for p in (64, 128, 256, 512)]),
+        ("blocks", list(STAGE_BLOCKS[depth])), ("expansion", 4), ("dilations", [1, 1, 2, 4]),
+        ("multi_grid", [1, 2, 4]), ("aspp", ch(512)), ("aspp_rates", list(ASPP_DILATIONS)),
+        ("embed", embed), ("classifier", embed)])
 
-    def __init__(self, cin, planes, stride, dilation, downsample):
+
+def arch_is_released(arch):
+    """Whether arch is one of the released networks (then no "adnet.arch" metadata is needed)."""
+    for depth in STAGE_BLOCKS:
+        if dict(arch) == dict(released_arch(depth, 1, arch["embed"])):
+            return True
+    return False
+
+
+class Bottleneck(nn.Module):
+    """1x1 -> 3x3 (carries the stride and the dilation) -> 1x1 (x expansion), plus the
+    residual."""
+
+    def __init__(self, cin, planes, stride, dilation, downsample, expansion=4):
         super().__init__()
         self.conv1 = conv(cin, planes, 1)
         self.bn1 = InPlaceABN(planes, leaky=False)
         self.conv2 = conv(planes, planes, 3, stride=stride, dilation=dilation)
         self.bn2 = InPlaceABN(planes, leaky=False)
-        self.conv3 = conv(planes, 4 * planes, 1)
-        self.bn3 = InPlaceABN(4 * planes, leaky=False)
+        self.conv3 = conv(planes, expansion * planes, 1)
+        self.bn3 = InPlaceABN(expansion * planes, leaky=False)
         if downsample:
-            self.downsample = nn.Sequential(conv(cin, 4 * planes, 1, stride=stride),
-                                            InPlaceABN(4 * planes, leaky=False))
+            self.downsample = nn.Sequential(conv(cin, expansion * planes, 1, stride=stride),
+                                            InPlaceABN(expansion * planes, leaky=False))
         else:
             self.downsample = None
 
@@ -152,14 +183,14 @@ class Bottleneck(nn.Module):
 class ASPP(nn.Module):
     """Four parallel branches and image pooling, concatenated in that order, then 1x1."""
 
-    def __init__(self, cin, hidden):
+    def __init__(self, cin, hidden, rates=ASPP_DILATIONS):
         super().__init__()
         self.conv1 = nn.Sequential(conv(cin, hidden, 1), InPlaceABN(hidden, leaky=True))
-        self.conv2 = nn.Sequential(conv(cin, hidden, 3, dilation=ASPP_DILATIONS[0]),
+        self.conv2 = nn.Sequential(conv(cin, hidden, 3, dilation=rates[0]),
                                    InPlaceABN(hidden, leaky=True))
-        self.conv3 = nn.Sequential(conv(cin, hidden, 3, dilation=ASPP_DILATIONS[1]),
+        self.conv3 = nn.Sequential(conv(cin, hidden, 3, dilation=rates[1]),
                                    InPlaceABN(hidden, leaky=True))
-        self.conv4 = nn.Sequential(conv(cin, hidden, 3, dilation=ASPP_DILATIONS[2]),
+        self.conv4 = nn.Sequential(conv(cin, hidden, 3, dilation=rates[2]),
                                    InPlaceABN(hidden, leaky=True))
         self.image_pooling = nn.Sequential(nn.AdaptiveAvgPool2d(1), conv(cin, hidden, 1),
                                            InPlaceABN(hidden, leaky=True))
@@ -177,37 +208,40 @@ class ASPP(nn.Module):
 class ResNetDeepLabv3(nn.Module):
     """The feature extractor; its output is the E-channel head output at 1/8 resolution.
 
-    width_div divides every channel count except E (only the self-checks use it: a narrow
-    network has the same spatial behaviour at a fraction of the cost)."""
+    The released network by depth (width_div: see released_arch), or any architecture given
+    as data (arch: released_arch's layout; out_channels still decides E)."""
 
-    def __init__(self, depth, out_channels, width_div=1):
+    def __init__(self, depth, out_channels, width_div=1, arch=None):
         super().__init__()
-        ch = lambda n: n // width_div  # noqa: E731
-        self.conv1 = conv(3, ch(64), 3, stride=2)
-        self.bn1 = InPlaceABN(ch(64), leaky=False)
-        self.conv2 = conv(ch(64), ch(64), 3)
-        self.bn2 = InPlaceABN(ch(64), leaky=False)
-        self.conv3 = conv(ch(64), ch(128), 3)
-        self.bn3 = InPlaceABN(ch(128), leaky=False)
+        a = arch if arch is not None else released_arch(depth, width_div)
+        stem, x = a["stem"], a["expansion"]
+        self.conv1 = conv(3, stem[0], 3, stride=2)
+        self.bn1 = InPlaceABN(stem[0], leaky=False)
+        self.conv2 = conv(stem[0], stem[1], 3)
+        self.bn2 = InPlaceABN(stem[1], leaky=False)
+        self.conv3 = conv(stem[1], stem[2], 3)
+        self.bn3 = InPlaceABN(stem[2], leaky=False)
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)
-        blocks = STAGE_BLOCKS[depth]
-        cin = ch(128)
+        cin = stem[2]
         stages = []
-        # (planes, stride, dilation of each block)
-        plan = [(64, 1, [1] * blocks[0]), (128, 2, [1] * blocks[1]), (256, 1, [2] * blocks[2]),
-                (512, 1, [4 * g for g in (1, 2, 4)])]
-        for planes, stride, dilations in plan:
+        dil, grid = a["dilations"], a["multi_grid"]
+        for s, (planes, stride) in enumerate(zip(a["planes"], (1, 2, 1, 1))):
             layer = []
-            for i, d in enumerate(dilations):
-                layer.append(Bottleneck(cin, ch(planes), stride if i == 0 else 1, d,
-                                        downsample=(i == 0)))
-                cin = 4 * ch(planes)
+            for i in range(a["blocks"][s]):
+                # the last stage applies the multi-grid to its base dilation
+                d = dil[s] * (grid[min(i, len(grid) - 1)] if s == 3 else 1)
+                layer.append(Bottleneck(cin, planes, stride if i == 0 else 1, d,
+                                        downsample=(i == 0), expansion=x))
+                cin = x * planes
             stages.append(nn.Sequential(*layer))
         self.layer1, self.layer2, self.layer3, self.layer4 = stages
-        self.head = nn.Sequential(ASPP(cin, ch(512)), conv(ch(512), out_channels, 1, bias=True))
+        hidden = a["aspp"]
+        self.head = nn.Sequential(ASPP(cin, hidden, a["aspp_rates"]),
+                                  conv(hidden, out_channels, 1, bias=True))
         # Deep supervision on layer3: present in checkpoints, never used at inference.
-        self.dsn = nn.Sequential(conv(ch(1024), ch(512), 3), InPlaceABN(ch(512), leaky=True),
-                                 nn.Dropout2d(0.1), conv(ch(512), out_channels, 1, bias=True))
+        self.dsn = nn.Sequential(conv(x * a["planes"][2], hidden, 3),
+                                 InPlaceABN(hidden, leaky=True), nn.Dropout2d(0.1),
+                                 conv(hidden, out_channels, 1, bias=True))
 
     def backbone(self, x):
         x = F.relu(self.bn1(self.conv1(x)))
@@ -231,32 +265,40 @@ def attend(q, kv):
 
 def classifier_input(model, x0, xt):
     """The model's classifier input: its features concatenated in the spec's channel order
-    (x0, xt: 1 x E x h x w)."""
-    _, e, h, w = xt.shape
-    f0 = None if x0 is None else x0.reshape(e, h * w)
-    ft = xt.reshape(e, h * w)
-    parts = {"X0": lambda: f0, "Xt": lambda: ft, "attend(X0,Xt)": lambda: attend(f0, ft),
-             "attend(Xt,Xt)": lambda: attend(ft, ft)}
-    cat = torch.cat([parts[name]() for name in CLASSIFIER_INPUTS[model]], dim=0)
-    return cat.reshape(1, -1, h, w)
+    (x0, xt: N x E x h x w; attention per sample)."""
+    n, e, h, w = xt.shape
+    outs = []
+    for i in range(n):
+        f0 = None if x0 is None else x0[i].reshape(e, h * w)
+        ft = xt[i].reshape(e, h * w)
+        parts = {"X0": lambda: f0, "Xt": lambda: ft, "attend(X0,Xt)": lambda: attend(f0, ft),
+                 "attend(Xt,Xt)": lambda: attend(ft, ft)}
+        outs.append(torch.cat([parts[name]() for name in CLASSIFIER_INPUTS[model]], dim=0))
+    return torch.stack(outs).reshape(n, -1, h, w)
 
 
 class ADNetReference(nn.Module):
-    """One of the five models. forward(anchor, current) -> logits 1 x 1 x h x w.
-    base and intra ignore the anchor."""
+    """One of the five models. forward(anchor, current) -> logits N x 1 x h x w.
+    base and intra ignore the anchor. The backbone is the released one at depth, or arch
+    (see released_arch) when given."""
 
-    def __init__(self, model, depth, width_div=1):
+    def __init__(self, model, depth=None, width_div=1, arch=None):
         super().__init__()
         if model not in MODELS:
             raise ValueError("unknown model %r" % model)
+        if arch is None:
+            arch = released_arch(depth, width_div)
         self.model = model
         self.depth = depth
-        self.embed = 1 if model == "base" else EMBED
-        self.features = ResNetDeepLabv3(depth, self.embed, width_div)
+        self.arch = arch
+        self.embed = 1 if model == "base" else arch["embed"]
+        self.features = ResNetDeepLabv3(depth, self.embed, arch=arch)
         if model != "base":
-            cin = len(CLASSIFIER_INPUTS[model]) * EMBED
-            self.cls = nn.Sequential(conv(cin, EMBED, 1, bias=True), InPlaceABN(EMBED, leaky=True),
-                                     nn.Dropout2d(0.1), conv(EMBED, 1, 1, bias=True))
+            cin = len(CLASSIFIER_INPUTS[model]) * self.embed
+            hidden = arch["classifier"]
+            self.cls = nn.Sequential(conv(cin, hidden, 1, bias=True),
+                                     InPlaceABN(hidden, leaky=True), nn.Dropout2d(0.1),
+                                     conv(hidden, 1, 1, bias=True))
 
     def released_state_dict(self):
         """The released checkpoint's names: base is the bare ResNet, others nest it."""
@@ -541,10 +583,10 @@ def upsample(logits, height, width):
 # ---------------------------------------------------------------------------------------------
 
 
-def build_reference(model, depth, seed, dtype="f32", width_div=1):
+def build_reference(model, depth, seed, dtype="f32", width_div=1, arch=None):
     """The calibrated, dtype-rounded reference network for a seed (independent of any test
     size: the calibration input is fixed)."""
-    net = ADNetReference(model, depth, width_div).eval()
+    net = ADNetReference(model, depth, width_div, arch).eval()
     cw, ch = CALIBRATION_SIZE
     fw, fh = DEFAULT_FRAME_SIZE
     pair = tuple(preprocess(render_frame(i, fw, fh, seed), cw, ch)
@@ -599,6 +641,20 @@ def npy_bytes(array):
     return buf.getvalue()
 
 
+def arch_metadata(net):
+    """The weights file's metadata: the model, its depth and E, and the architecture as JSON
+    under "adnet.arch" when it is not a released one."""
+    meta = OrderedDict([("model", net.model)])
+    arch = OrderedDict(net.arch)
+    arch["embed"] = net.embed
+    if net.depth is not None and arch_is_released(arch):
+        meta["depth"] = str(net.depth)
+    else:
+        meta["adnet.arch"] = json.dumps(arch, separators=(",", ":"))
+    meta["embed"] = str(net.embed)
+    return meta
+
+
 def encode_image(ext, img, params=()):
     ok, data = cv2.imencode(ext, img, list(params))
     if not ok:
@@ -615,10 +671,10 @@ def generate(args):
                                                             else ()):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
 
-    net = build_reference(args.model, args.depth, args.seed, args.dtype, args.width_div)
+    net = build_reference(args.model, args.depth, args.seed, args.dtype, args.width_div,
+                          args.arch)
     t_init = time.time()
-    metadata = None if args.no_metadata else OrderedDict(
-        [("model", args.model), ("depth", str(args.depth)), ("embed", str(net.embed))])
+    metadata = None if args.no_metadata else arch_metadata(net)
     write_safetensors(os.path.join(out, "weights.safetensors"),
                       weights_file_tensors(net, args.module_prefix), args.dtype, metadata)
 
@@ -664,7 +720,7 @@ def generate(args):
         ("size", [width, height]), ("feature_size", [fh_, fw_]),
         ("frame_size", [fw, fh]), ("frames", args.frames), ("seed", args.seed),
         ("dtype", args.dtype), ("module_prefix", bool(args.module_prefix)),
-        ("width_div", args.width_div),
+        ("width_div", args.width_div), ("arch", net.arch),
         ("metadata", metadata), ("anchor", names[0]),
         ("mask_threshold", MASK_THRESHOLD),
         ("msm_sizes", [list(s) for s in msm_sizes(width, height)] if args.ms_mirror else None),
@@ -675,7 +731,7 @@ def generate(args):
     write_atomic(os.path.join(out, "info.json"), (json.dumps(info, indent=1) + "\n").encode())
     t_end = time.time()
     print("%s R%d E=%d %s input %dx%d -> features %d x %d (h x w), %d frames %dx%d"
-          % (args.model, args.depth, net.embed, args.dtype, width, height, fh_, fw_,
+          % (args.model, 3 * sum(net.arch["blocks"]) + 2, net.embed, args.dtype, width, height, fh_, fw_,
              args.frames, fw, fh))
     print("logits range [%.4f, %.4f]; mask fractions %s"
           % (info["logits_min"], info["logits_max"],
@@ -700,11 +756,27 @@ def parse_size(text):
     return w, h
 
 
+def parse_arch(text):
+    """An architecture from JSON text or a JSON file."""
+    try:
+        if not text.lstrip().startswith("{"):
+            with open(text) as f:
+                text = f.read()
+        arch = json.loads(text, object_pairs_hook=OrderedDict)
+    except (OSError, ValueError) as e:
+        raise argparse.ArgumentTypeError("--arch: %s" % e)
+    missing = [k for k in released_arch(50) if k not in arch]
+    if missing:
+        raise argparse.ArgumentTypeError("--arch lacks %s" % ", ".join(missing))
+    return arch
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description="Write an adnet test case from the PyTorch "
                                 "restatement of the released AD-Net (random seeded weights).")
     p.add_argument("--model", required=True, choices=MODELS)
-    p.add_argument("--depth", required=True, type=int, choices=sorted(STAGE_BLOCKS))
+    p.add_argument("--depth", type=int, choices=sorted(STAGE_BLOCKS),
+                   help="the released network's depth (or give --arch)")
     p.add_argument("--size", required=True, type=parse_size, help="network input WxH")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--frames", type=int, default=3)
@@ -720,9 +792,15 @@ def parse_args(argv=None):
     p.add_argument("--ms-mirror-frames", type=int, default=None, metavar="N",
                    help="with --ms-mirror: only for the first N frames (default: every frame)")
     p.add_argument("--threads", type=int, default=2)
-    # Self-checks only: every channel count but E divided (a network adnet cannot load).
-    p.add_argument("--width-div", type=int, default=1, help=argparse.SUPPRESS)
+    p.add_argument("--width-div", type=int, default=1,
+                   help="divide every channel count but E (a narrow network, quick to check; "
+                   "its architecture goes into the metadata)")
+    p.add_argument("--arch", type=parse_arch, default=None, metavar="JSON|FILE",
+                   help="the architecture as data (released_arch's layout), overriding --depth "
+                   "and --width-div")
     args = p.parse_args(argv)
+    if args.depth is None and args.arch is None:
+        p.error("give --depth or --arch")
     if args.frames < 1:
         p.error("--frames must be at least 1")
     if args.ms_mirror_frames is None:

@@ -507,7 +507,15 @@ class EndToEnd(unittest.TestCase):
                 if extra:
                     self.assertIsNone(meta)
                 else:
-                    self.assertEqual(meta, {"model": model, "depth": "50", "embed": "128"})
+                    # a narrow network is not a released one: its architecture is described
+                    self.assertEqual(set(meta), {"model", "adnet.arch", "embed"})
+                    self.assertEqual((meta["model"], meta["embed"]), (model, "128"))
+                    arch = json.loads(meta["adnet.arch"])
+                    self.assertEqual(arch["stem"], [8, 8, 16])
+                    self.assertEqual(arch["planes"], [8, 16, 32, 64])
+                    self.assertEqual(arch["blocks"], [3, 4, 6, 3])
+                    self.assertEqual((arch["aspp"], arch["embed"], arch["classifier"]),
+                                     (64, 128, 128))
                 self.assertTrue(all(t == dtype.upper() for t, _ in st.values()))
                 frames = [cv2.imread(os.path.join(out, "frames", "%05d.jpg" % i))
                           for i in range(2)]
