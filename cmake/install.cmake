@@ -44,3 +44,6 @@ install(FILES ${CMAKE_SOURCE_DIR}/include/adnet.h DESTINATION ${CMAKE_INSTALL_IN
 install(FILES ${CMAKE_BINARY_DIR}/adnet.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 install(FILES ${CMAKE_BINARY_DIR}/adnetConfig.cmake ${CMAKE_BINARY_DIR}/adnetConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/adnet)
+# adnet demo finds these in <prefix>/share/adnet (beside <prefix>/bin/adnet)
+install(FILES ${CMAKE_SOURCE_DIR}/weights/demo.safetensors DESTINATION ${CMAKE_INSTALL_DATADIR}/adnet)
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/weights/demo-clips DESTINATION ${CMAKE_INSTALL_DATADIR}/adnet)

@@ -5,6 +5,7 @@
 #include "test_util.h"
 
 #include "dataset.h"
+#include "contact_sheet.h"
 #include "overlay.h"
 #include "work_queue.h"
 #include "passes.h"
@@ -204,10 +205,75 @@ static void test_videos(void) {
     free(root);
 }
 
+static void test_contact_sheet(void) {
+    /* picks: evenly spread, first and last included */
+    int picks[8];
+    CHECK(adn_contact_sheet_pick(32, 8, picks) == 8);
+    CHECK(picks[0] == 0 && picks[1] == 4 && picks[3] == 13 && picks[7] == 31);
+    CHECK(adn_contact_sheet_pick(3, 8, picks) == 3 && picks[2] == 2);
+    CHECK(adn_contact_sheet_pick(5, 1, picks) == 1 && picks[0] == 0);
+
+    /* three 6 x 5 frames in two columns: two rows, the last pair alone; the second without a
+     * ground truth */
+    enum { W = 6, H = 5, N = 3 };
+    adnet_image frames[N];
+    uint8_t masks[N][W * H] = {{0}}, truths[N][W * H] = {{0}};
+    for (int i = 0; i < N; i++) {
+        frames[i] = (adnet_image){W, H, 3, malloc(W * H * 3)};
+        for (int k = 0; k < W * H * 3; k++) frames[i].data[k] = (uint8_t)(50 + 13 * i + k % 200);
+        for (int y = 1; y < 4; y++)
+            for (int x = 1 + i; x < 4 + i && x < W; x++) masks[i][y * W + x] = 1;
+        for (int x = 0; x < W; x++) truths[i][2 * W + x] = 255; /* the middle row */
+    }
+    const uint8_t *mp[N] = {masks[0], masks[1], masks[2]};
+    const uint8_t *tp[N] = {truths[0], NULL, truths[2]};
+    adnet_image sheet = {0};
+    CHECK_OK(adn_contact_sheet_render(frames, mp, tp, N, 2, &sheet));
+    const int pair_w = 2 * W + ADN_SHEET_GAP;
+    CHECK(sheet.width == 2 * pair_w + 3 * ADN_SHEET_MARGIN);
+    CHECK(sheet.height == 2 * H + 3 * ADN_SHEET_MARGIN);
+    for (int i = 0; i < N; i++) {
+        int x0 = ADN_SHEET_MARGIN + (i % 2) * (pair_w + ADN_SHEET_MARGIN);
+        int y0 = ADN_SHEET_MARGIN + (i / 2) * (H + ADN_SHEET_MARGIN);
+        adnet_image ov = {0};
+        CHECK_OK(adn_overlay_render(&frames[i], masks[i], &ov));
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                for (int c = 0; c < 3; c++) {
+                    const uint8_t *left =
+                        sheet.data + ((size_t)(y0 + y) * sheet.width + x0 + x) * 3;
+                    const uint8_t *right = left + (W + ADN_SHEET_GAP) * 3;
+                    int f = frames[i].data[(y * W + x) * 3 + c];
+                    /* the truth: the frame on the object, a fifth of it elsewhere; none: grey */
+                    int want = !tp[i] ? 48 : truths[i][y * W + x] ? f : (int)(0.2f * f + 0.5f);
+                    if (left[c] != ov.data[(y * W + x) * 3 + c] || right[c] != want) {
+                        fprintf(stderr, "sheet pair %d (%d, %d) c%d: %d %d, want %d %d\n", i, x, y,
+                                c, left[c], right[c], ov.data[(y * W + x) * 3 + c], want);
+                        tu_failures++;
+                    }
+                }
+        adnet_image_free(&ov);
+    }
+    /* the margins and the empty fourth place stay grey */
+    CHECK(sheet.data[0] == 48 && sheet.data[sheet.width * 3 * (sheet.height - 1)] == 48);
+    size_t empty =
+        ((size_t)(2 * ADN_SHEET_MARGIN + H) * sheet.width + ADN_SHEET_MARGIN * 2 + pair_w + 1) * 3;
+    CHECK(sheet.data[empty] == 48);
+    adnet_image_free(&sheet);
+    /* frames of different sizes are refused */
+    frames[1].width = W - 1;
+    CHECK_FAILS(adn_contact_sheet_render(frames, mp, tp, N, 2, &sheet), ADNET_ERR_INVALID_ARGUMENT,
+                "frame 1 is 5x5");
+    frames[1].width = W;
+    for (int i = 0; i < N; i++) adnet_image_free(&frames[i]);
+    printf("  contact sheet: picks, layout, overlay and ground-truth halves\n");
+}
+
 int main(void) {
     test_msm_sizes();
     test_palette();
     test_overlay();
+    test_contact_sheet();
     test_queue();
     test_videos();
     return tu_finish("test_pipeline_parts");

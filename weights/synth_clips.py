@@ -25,8 +25,9 @@ import skimage.data as data
 
 # photographs (skimage.data names): backgrounds and object textures, disjoint per split
 PHOTOS = {
-    "train": {"background": ["coffee", "rocket", "hubble_deep_field", "grass", "brick"],
-              "object": ["astronaut", "chelsea", "immunohistochemistry", "coins"]},
+    "train": {"background": ["coffee", "rocket", "hubble_deep_field", "grass", "brick", "cell",
+                             "text"],
+              "object": ["astronaut", "chelsea", "immunohistochemistry", "coins", "logo"]},
     "val": {"background": ["gravel", "moon"], "object": ["retina", "clock"]},
     "demo": {"background": ["camera", "page"], "object": ["colorwheel", "cat"]},
 }
@@ -111,12 +112,30 @@ def paste(frame, tex, mask, cx, cy, scale, angle):
     return m
 
 
-def make_clip(out, name, split, seed, frames, width, height):
+def recolour(img, rng):
+    """A photograph seen anew: turned by a multiple of 90 degrees, maybe mirrored, its colours
+    mixed by a random 3 x 3 matrix near a channel permutation, with a gain and a gamma. Training
+    uses it so that a handful of photographs teach what an object is rather than what these
+    photographs look like."""
+    img = np.rot90(img, int(rng.integers(4)))
+    if rng.random() < 0.5:
+        img = img[:, ::-1]
+    mix = np.eye(3)[rng.permutation(3)] * rng.uniform(0.6, 1.2) + rng.normal(0, 0.15, (3, 3))
+    x = (img.astype(np.float32) / 255.0) @ mix.T.astype(np.float32)
+    x = np.clip(x, 0, 1) ** rng.uniform(0.7, 1.4)
+    return np.ascontiguousarray((255 * x).astype(np.uint8))
+
+
+def render_clip(split, seed, frames, width, height, augment=False):
+    """One clip: a list of (JPEG bytes, ground truth as a bool array) per frame. augment
+    recolours both photographs (see recolour)."""
     rng = np.random.default_rng(seed)
     photos = PHOTOS[split]
     bg = photo(photos["background"][int(rng.integers(len(photos["background"])))])
     obj_name = photos["object"][int(rng.integers(len(photos["object"])))]
     tex_src = photo(obj_name)
+    if augment:
+        bg, tex_src = recolour(bg, rng), recolour(tex_src, rng)
     size = int(min(width, height) * 0.9)
     # the object's texture: a square crop of its photograph; its outline
     ys = int(rng.integers(0, max(1, tex_src.shape[0] - size)))
@@ -137,12 +156,7 @@ def make_clip(out, name, split, seed, frames, width, height):
     path = smooth_path(rng, frames, (-0.05 * width, 0.15 * height, 0.6, -40),
                        (1.05 * width, 0.85 * height, 1.1, 40), (6, 4, 0.01, 1.5))
     light = smooth_path(rng, frames, (0.75,), (1.25,), (0.01,))
-    vdir = os.path.join(out, "JPEGImages", "480p", name)
-    adir = os.path.join(out, "Annotations", "480p", name)
-    os.makedirs(vdir, exist_ok=True)
-    os.makedirs(adir, exist_ok=True)
-    palette = np.zeros((256, 3), np.uint8)
-    palette[1] = (128, 0, 0)
+    clip = []
     for f in range(frames):
         x0, y0, z = cam[f]
         win = bg[int(y0):int(y0 + height * z), int(x0):int(x0 + width * z)]
@@ -160,8 +174,24 @@ def make_clip(out, name, split, seed, frames, width, height):
         if rng.random() < 0.3:
             frame = cv2.GaussianBlur(frame, (0, 0), rng.uniform(0.5, 1.5))
         quality = int(rng.integers(70, 95))
-        cv2.imwrite(os.path.join(vdir, "%05d.jpg" % f), frame,
-                    [cv2.IMWRITE_JPEG_QUALITY, quality])
+        ok, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if not ok:
+            raise RuntimeError("cv2.imencode failed")
+        clip.append((jpeg.tobytes(), gt))
+    return clip
+
+
+def make_clip(out, name, split, seed, frames, width, height):
+    """Writes one clip in DAVIS layout under out."""
+    vdir = os.path.join(out, "JPEGImages", "480p", name)
+    adir = os.path.join(out, "Annotations", "480p", name)
+    os.makedirs(vdir, exist_ok=True)
+    os.makedirs(adir, exist_ok=True)
+    palette = np.zeros((256, 3), np.uint8)
+    palette[1] = (128, 0, 0)
+    for f, (jpeg, gt) in enumerate(render_clip(split, seed, frames, width, height)):
+        with open(os.path.join(vdir, "%05d.jpg" % f), "wb") as fp:
+            fp.write(jpeg)
         write_palette_png(os.path.join(adir, "%05d.png" % f), gt.astype(np.uint8), palette)
 
 

@@ -197,13 +197,13 @@ static void print_text(const report *r) {
     print_count((unsigned long long)r->file_values);
     printf(" in the file\n");
     int nm = adn_st_metadata_count(r->st);
-    printf("metadata    %s", nm ? "" : "(none)");
+    /* one entry a line: values may be long (a JSON architecture, a provenance record) */
+    printf("metadata    %s", nm ? "" : "(none)\n");
     for (int i = 0; i < nm; i++) {
         const char *k, *v;
         adn_st_metadata_at(r->st, i, &k, &v);
-        printf("%s%s=%s", i ? ", " : "", k, v);
+        printf("%s%s=%s\n", i ? "            " : "", k, v);
     }
-    printf("\n");
     if (!r->arch_ok) {
         printf("model       (none: %s)\n", r->arch_error);
         return;

@@ -2,6 +2,7 @@
  * progress display, scores on the fly and shards for batch engines. */
 #include "args.h"
 #include "commands.h"
+#include "progress.h"
 
 #include "adnet.h"
 #include "dataset.h"
@@ -18,125 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- progress display ------------------------------------------------------------------- */
-
-typedef struct display {
-    int tty;          /* stderr is a terminal: one redrawn line with a bar */
-    int quiet;        /* nothing on stderr but errors */
-    int bar_shown;    /* the bar line is on screen and must be cleared before printing */
-    double last_draw; /* elapsed time of the last redraw or plain line */
-    double rate_t0;   /* elapsed time and frames done when the rate measurement began */
-    long long rate_f0;
-} display;
-
-static int terminal_width(void) {
-    struct winsize ws;
-    if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
-    return 80;
-}
-
-static void format_duration(double s, char *dst, size_t cap) {
-    long t = s < 0 ? 0 : (long)(s + 0.5);
-    if (t >= 3600)
-        snprintf(dst, cap, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-    else
-        snprintf(dst, cap, "%ld:%02ld", t / 60, t % 60);
-}
-
-static void clear_bar(display *d) {
-    if (d->bar_shown) {
-        fputs("\r\033[K", stderr);
-        d->bar_shown = 0;
-    }
-}
-
-/* Frames per second since the first frame was written (the start-up and the first anchor are
- * not frames), and the time left at that rate. */
-static double frame_rate(const display *d, const adn_progress *e) {
-    double dt = e->elapsed - d->rate_t0;
-    long long df = e->frames_done - d->rate_f0;
-    return dt > 0 && df > 0 ? (double)df / dt : 0.0;
-}
-
-static void on_progress(void *user, const adn_progress *e) {
-    display *d = user;
-    switch (e->kind) {
-        case ADN_PROGRESS_VIDEO_BEGIN:
-            if (e->frames_done == 0) {
-                d->rate_t0 = e->elapsed;
-                d->rate_f0 = 0;
-            }
-            return;
-        case ADN_PROGRESS_FRAME: {
-            if (e->frames_done == 1) { /* measure from the first written frame */
-                d->rate_t0 = e->elapsed;
-                d->rate_f0 = 1;
-            }
-            if (d->quiet) return;
-            int last_of_video = e->frame + 1 == e->n_frames;
-            double min_gap = d->tty ? 0.1 : 1.0;
-            if (e->elapsed - d->last_draw < min_gap && !last_of_video && e->frames_done > 1) return;
-            d->last_draw = e->elapsed;
-            double fps = frame_rate(d, e);
-            char left[32] = "--:--";
-            if (fps > 0)
-                format_duration((double)(e->frames_total - e->frames_done) / fps, left,
-                                sizeof left);
-            char rate[32] = "-- fps";
-            if (fps > 0) snprintf(rate, sizeof rate, "%.2f fps", fps);
-            if (d->tty) {
-                char text[512];
-                int n = snprintf(text, sizeof text, " video %d/%d %s  frame %d/%d  %s  %s left",
-                                 e->video + 1, e->n_videos, e->video_name, e->frame + 1,
-                                 e->n_frames, rate, left);
-                int bar = terminal_width() - n - 3;
-                if (bar > 40) bar = 40;
-                fputs("\r\033[K", stderr);
-                if (bar >= 10) {
-                    int fill = (int)((double)bar * (double)e->frames_done /
-                                     (double)(e->frames_total ? e->frames_total : 1));
-                    fputc('[', stderr);
-                    for (int i = 0; i < bar; i++) fputc(i < fill ? '#' : '.', stderr);
-                    fputc(']', stderr);
-                }
-                fputs(text, stderr);
-                d->bar_shown = 1;
-            } else {
-                fprintf(stderr, "video %d/%d %s: frame %d/%d (%s), %s, %s left\n", e->video + 1,
-                        e->n_videos, e->video_name, e->frame + 1, e->n_frames, e->frame_name, rate,
-                        left);
-            }
-            fflush(stderr);
-            return;
-        }
-        case ADN_PROGRESS_WARNING:
-            clear_bar(d);
-            fprintf(stderr, "adnet: warning: %s\n", e->message);
-            fflush(stderr);
-            return;
-        case ADN_PROGRESS_VIDEO_END:
-            if (!d->quiet) {
-                clear_bar(d);
-                fprintf(stderr, "video %d/%d %s: %d frames in %.1f s\n", e->video + 1, e->n_videos,
-                        e->video_name, e->n_frames, e->video_seconds);
-                if (e->prune_missing)
-                    fprintf(stderr,
-                            "adnet: note: %d frame%s of %s had no pruning mask (not multiplied, "
-                            "as released)\n",
-                            e->prune_missing, e->prune_missing == 1 ? "" : "s", e->video_name);
-            }
-            if (e->scored) {
-                fflush(stderr);
-                printf("%s: IoU %.6f\n", e->video_name, e->iou);
-                fflush(stdout);
-            }
-            return;
-    }
-}
 
 /* ---- signals ---------------------------------------------------------------------------- */
 
@@ -348,7 +232,8 @@ int cmd_segment(int argc, char **argv) {
         adn_video_set_free(&set);
         return CLI_EXIT_OK;
     }
-    display d = {isatty(2), quiet, 0, -1.0, 0.0, 0};
+    cli_display d;
+    cli_display_init(&d, quiet);
     if (resume && !list) {
         resume_check rc_ = {out_dir, &o};
         int done = adn_videos_keep(&set, not_complete, &rc_);
@@ -415,8 +300,8 @@ int cmd_segment(int argc, char **argv) {
     catch_interrupts();
     o.cancel = &g_interrupted;
     adn_segment_result res;
-    st = adn_segment_videos_on(sched, &set, out_dir, &o, on_progress, &d, &res);
-    clear_bar(&d);
+    st = adn_segment_videos_on(sched, &set, out_dir, &o, cli_display_progress, &d, &res);
+    cli_display_clear(&d);
     fflush(stderr);
     if (res.videos_scored > 0 && st == ADNET_OK && !res.cancelled) {
         printf("mean IoU over %d video%s: %.6f\n", res.videos_scored,

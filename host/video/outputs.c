@@ -53,8 +53,8 @@ void adn_writer_free(adn_writer *w) {
 }
 
 /* <out>/<kind>/<video's sub-folder> */
-static void kind_dir_in(const char *out, const adn_video *v, const char *kind, char *dst,
-                        size_t cap) {
+void adn_video_output_dir(const char *out, const adn_video *v, const char *kind, char *dst,
+                          size_t cap) {
     if (v->out_sub[0])
         snprintf(dst, cap, "%s/%s/%s", out, kind, v->out_sub);
     else
@@ -63,7 +63,7 @@ static void kind_dir_in(const char *out, const adn_video *v, const char *kind, c
 
 static void kind_dir(const adn_writer *p, const adn_video *v, const char *kind, char *dst,
                      size_t cap) {
-    kind_dir_in(p->out, v, kind, dst, cap);
+    adn_video_output_dir(p->out, v, kind, dst, cap);
 }
 
 static void summary_path(const char *out, const adn_video *v, char *dst, size_t cap) {
@@ -100,7 +100,7 @@ int adn_video_outputs_complete(const char *out, const adn_video *v, const adn_se
     const char *ext[4] = {"png", "png", "npy", "jpg"};
     for (int k = 0; k < 4 && ok; k++) {
         if (!kinds[k]) continue;
-        kind_dir_in(out, v, kinds[k], dir, sizeof dir);
+        adn_video_output_dir(out, v, kinds[k], dir, sizeof dir);
         for (int f = 0; f < v->frames.n && ok; f++) {
             adn_frame_stem(v->frames.names[f], stem, sizeof stem);
             snprintf(path, sizeof path, "%s/%s.%s", dir, stem, ext[k]);

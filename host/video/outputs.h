@@ -74,6 +74,11 @@ adnet_status adn_writer_handle(adn_writer *w, adn_frame_output *o);
 
 /* Whether video v's outputs in out are complete for options o: its summary (written last)
  * names all its frames, and every frame's files exist (--resume skips such videos). */
+/* Where a video's files of a kind ("masks", "overlays", ...) go under out: out/kind/<video>
+ * for a DAVIS tree, out/kind for a folder of frames. */
+void adn_video_output_dir(const char *out, const adn_video *v, const char *kind, char *dst,
+                          size_t cap);
+
 int adn_video_outputs_complete(const char *out, const adn_video *v, const adn_segment_options *o);
 
 /* Monotonic seconds. */

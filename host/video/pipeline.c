@@ -649,8 +649,11 @@ adnet_status adn_segment_videos_on(adn_sched *sched, const adn_video_set *set, c
 
     if (p->err == ADNET_OK && wr->result.videos_scored > 0) {
         adn_dataset_metrics ds;
-        if (adn_metrics_dataset(wr->metrics, &ds) == ADNET_OK)
+        if (adn_metrics_dataset(wr->metrics, &ds) == ADNET_OK) {
             wr->result.mean_iou = ds.released_iou;
+            wr->result.j_mean = ds.j.mean;
+            wr->result.f_mean = ds.f.mean;
+        }
     }
     wr->result.seconds = adn_now_seconds() - p->t0;
     wr->result.cancelled = atomic_load(&p->cancelled);

@@ -56,7 +56,8 @@ typedef struct adn_segment_result {
     int videos_done;
     long long frames_done;
     int videos_scored;
-    double mean_iou; /* over the scored videos, as the released script averages them */
+    double mean_iou;       /* over the scored videos, as the released script averages them */
+    double j_mean, f_mean; /* the DAVIS benchmark's J and F means over the scored videos */
     double seconds;
     int cancelled; /* stopped by options.cancel */
 } adn_segment_result;
