@@ -50,6 +50,32 @@ static cl_mem sentinel_buffer(adn_device *dev, size_t n) {
     return m;
 }
 
+/* A device buffer of n floats: the sentinel, with a (len_a floats at off_a) and b (len_b at
+ * off_b) copied in (either may be NULL), written in one piece. One write per buffer, not a
+ * fill and then writes at offsets: Oclgrind 21.10 forgets what a buffer's earlier writes
+ * initialised when a later one covers only part of it (its uninitialised-value checker
+ * re-allocates the shadow of the whole buffer at every host write), and the tests run under
+ * it (the oclgrind tier). */
+static cl_mem image_buffer(adn_device *dev, size_t n, const float *a, size_t off_a, size_t len_a,
+                           const float *b, size_t off_b, size_t len_b) {
+    cl_mem m;
+    float *h = alloc_floats(n);
+    fill(h, n, SENTINEL);
+    if (a) memcpy(h + off_a, a, len_a * sizeof(float));
+    if (b) memcpy(h + off_b, b, len_b * sizeof(float));
+    CHECK_OK(adn_buffer_alloc(dev, n * sizeof(float), &m));
+    CHECK_OK(adn_buffer_write(dev, m, 0, n * sizeof(float), h));
+    free(h);
+    return m;
+}
+
+/* Whether the tests run under a device simulator (ADNET_TEST_SIMULATOR set): the cases at
+ * the DAVIS size and E = 128 take hours there and are left to real devices. */
+static int under_simulator(void) {
+    const char *v = getenv("ADNET_TEST_SIMULATOR");
+    return v && *v && strcmp(v, "0") != 0;
+}
+
 static float *read_all(adn_device *dev, cl_mem m, size_t n) {
     float *h = alloc_floats(n);
     CHECK_OK(adn_buffer_read(dev, m, 0, n * sizeof(float), h));
@@ -117,13 +143,10 @@ static void run_call(adn_device *dev, const call_case *cc, const adn_attention_p
 
     /* inputs at odd offsets of their buffers */
     size_t in_n = (size_t)e * m0 + (size_t)e * mt + 3 * PAD;
-    cl_mem in = sentinel_buffer(dev, in_n);
-    adn_tensor tx0 = {in, PAD, e, cc->h0, cc->w0};
-    adn_tensor txt = {in, 2 * PAD + (size_t)e * m0, e, cc->ht, cc->wt};
-    CHECK_OK(
-        adn_buffer_write(dev, in, tx0.off * sizeof(float), (size_t)e * m0 * sizeof(float), x0));
-    CHECK_OK(
-        adn_buffer_write(dev, in, txt.off * sizeof(float), (size_t)e * mt * sizeof(float), xt));
+    size_t x0_off = PAD, xt_off = 2 * PAD + (size_t)e * m0;
+    cl_mem in = image_buffer(dev, in_n, x0, x0_off, (size_t)e * m0, xt, xt_off, (size_t)e * mt);
+    adn_tensor tx0 = {in, x0_off, e, cc->h0, cc->w0};
+    adn_tensor txt = {in, xt_off, e, cc->ht, cc->wt};
 
     size_t n0 = (size_t)(e + 2) * m0 + 2 * PAD, n1 = (size_t)(e + 2) * mt + 2 * PAD;
     cl_mem b0 = cc->anchor ? sentinel_buffer(dev, n0) : NULL;
@@ -296,16 +319,14 @@ static void test_concat_layout(adn_device *dev) {
     tu_fill_uniform(&rng, x0, (size_t)e * m, -2, 2);
     tu_fill_uniform(&rng, xt, (size_t)e * m, -2, 2);
     size_t n = (size_t)3 * e * m + 2 * PAD;
-    cl_mem cat = sentinel_buffer(dev, n);
-    cl_mem b0;
-    CHECK_OK(adn_buffer_alloc(dev, (size_t)e * m * sizeof(float), &b0));
-    CHECK_OK(adn_buffer_write(dev, b0, 0, (size_t)e * m * sizeof(float), x0));
+    size_t xt_off = PAD + (size_t)2 * e * m; /* channels [2E, 3E) of the concat tensor */
+    cl_mem cat = image_buffer(dev, n, xt, xt_off, (size_t)e * m, NULL, 0, 0);
+    cl_mem b0 = image_buffer(dev, (size_t)e * m, x0, 0, (size_t)e * m, NULL, 0, 0);
     adn_tensor tcat = {cat, PAD, 3 * e, h, w};
     adn_tensor tx0 = {b0, 0, e, h, w};
     adn_tensor txt = adn_tensor_channels(tcat, 2 * e, e);
     adn_tensor oa = adn_tensor_channels(tcat, 0, e), os = adn_tensor_channels(tcat, e, e);
-    CHECK_OK(
-        adn_buffer_write(dev, cat, txt.off * sizeof(float), (size_t)e * m * sizeof(float), xt));
+    CHECK(txt.off == xt_off);
     CHECK_OK(adn_attention(dev, &tx0, &txt, &oa, &os));
     float *got = read_all(dev, cat, n);
     compare_full("concat layout: anchor", got, oa.off, x0, m, xt, m, e, 1e-5);
@@ -522,10 +543,12 @@ int main(void) {
         test_one_output(dev);
         test_large_range(dev);
         test_concat_layout(dev);
-        test_other_device_plans(dev);
+        if (!under_simulator()) test_other_device_plans(dev);
         test_bad_arguments(dev);
-        test_davis_size(dev, &p);
-        if (p.kernel != ADN_ATTN_TILED) test_davis_size(dev, &tiled);
+        if (!under_simulator()) {
+            test_davis_size(dev, &p);
+            if (p.kernel != ADN_ATTN_TILED) test_davis_size(dev, &tiled);
+        }
     }
     tu_close_devices(devs, n);
     return tu_finish("test_attention");
