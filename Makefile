@@ -13,7 +13,7 @@ BUILD_PACKAGES := gcc libc6-dev make cmake pkg-config ocl-icd-opencl-dev opencl-
 TEST_PACKAGES  := python3 python3-torch python3-numpy python3-opencv python3-skimage \
                   python3-pil python3-matplotlib
 
-.PHONY: all build deps test-deps test test-sanitize demo install format clean
+.PHONY: all build deps test-deps test test-sanitize test-oclgrind demo install format clean
 
 all: build
 
@@ -30,14 +30,22 @@ build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: test-deps build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE oclgrind
+
+# The kernel tests on Oclgrind's simulated GPU-like device (a few minutes; CI runs it).
+test-oclgrind: test-deps
+	@sh tools/ensure-packages oclgrind
+	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DADNET_WERROR=$(WERROR) $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L oclgrind
 
 # The same tests built with AddressSanitizer and UndefinedBehaviorSanitizer.
 test-sanitize: test-deps
 	@test -f $(ASAN_BUILD)/CMakeCache.txt || cmake -S . -B $(ASAN_BUILD) \
 	    -DCMAKE_BUILD_TYPE=Debug -DADNET_SANITIZE=ON -DADNET_WERROR=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE oclgrind
 
 demo: build
 	./$(BUILD)/adnet demo --out demo-output

@@ -106,7 +106,9 @@ __kernel void attention_tiled(__global const float *x0, uint x0_off, uint m0,
                     dst[l] = j0 + k + l < mt ? src[l] : 0.0f;
             }
         }
+#ifndef ADN_TEST_BREAK_ATTENTION_BARRIER /* defined only by tests/test_attention_broken.c */
         barrier(CLK_LOCAL_MEM_FENCE);
+#endif
 
         /* 2. scores */
         {

@@ -69,13 +69,6 @@ static cl_mem image_buffer(adn_device *dev, size_t n, const float *a, size_t off
     return m;
 }
 
-/* Whether the tests run under a device simulator (ADNET_TEST_SIMULATOR set): the cases at
- * the DAVIS size and E = 128 take hours there and are left to real devices. */
-static int under_simulator(void) {
-    const char *v = getenv("ADNET_TEST_SIMULATOR");
-    return v && *v && strcmp(v, "0") != 0;
-}
-
 static float *read_all(adn_device *dev, cl_mem m, size_t n) {
     float *h = alloc_floats(n);
     CHECK_OK(adn_buffer_read(dev, m, 0, n * sizeof(float), h));
@@ -543,9 +536,9 @@ int main(void) {
         test_one_output(dev);
         test_large_range(dev);
         test_concat_layout(dev);
-        if (!under_simulator()) test_other_device_plans(dev);
+        if (!tu_under_simulator()) test_other_device_plans(dev);
         test_bad_arguments(dev);
-        if (!under_simulator()) {
+        if (!tu_under_simulator()) {
             test_davis_size(dev, &p);
             if (p.kernel != ADN_ATTN_TILED) test_davis_size(dev, &tiled);
         }

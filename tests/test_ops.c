@@ -322,7 +322,8 @@ static void run_maxpool(adn_device *dev, tu_rng *rng, int c, int h, int w, int k
 static void test_maxpool(adn_device *dev, tu_rng *rng) {
     run_maxpool(dev, rng, 3, 50, 38, 3, 2, 1, 26, 20, "3x3/2/1 50x38 -> 26x20 (window kept)");
     run_maxpool(dev, rng, 2, 7, 6, 3, 2, 1, 4, 4, "3x3/2/1 7x6 -> 4x4");
-    run_maxpool(dev, rng, 4, 241, 429, 3, 2, 1, 121, 215, "3x3/2/1 241x429 (the stem)");
+    if (!tu_under_simulator())
+        run_maxpool(dev, rng, 4, 241, 429, 3, 2, 1, 121, 215, "3x3/2/1 241x429 (the stem)");
     run_maxpool(dev, rng, 2, 8, 5, 3, 3, 1, 3, 2, "3x3/3/1 8x5 -> 3x2 (windows dropped)");
     run_maxpool(dev, rng, 2, 4, 10, 2, 3, 1, 2, 4, "2x2/3/1 4x10 -> 2x4 (windows dropped)");
     run_maxpool(dev, rng, 1, 1, 2, 3, 2, 1, 1, 2, "3x3/2/1 1x2 -> 1x2");
@@ -377,8 +378,9 @@ static void test_resize(adn_device *dev, tu_rng *rng) {
     run_resize(dev, rng, 2, 7, 9, 1, 1);   /* to one pixel: the top-left one */
     run_resize(dev, rng, 5, 1, 1, 13, 10); /* from one pixel: broadcast (image pooling) */
     run_resize(dev, rng, 1, 1, 1, 1, 1);
-    run_resize(dev, rng, 2, 5, 1, 9, 4);        /* one column wide */
-    run_resize(dev, rng, 1, 61, 108, 480, 854); /* logits to the annotation size */
+    run_resize(dev, rng, 2, 5, 1, 9, 4); /* one column wide */
+    if (!tu_under_simulator())           /* logits to the annotation size */
+        run_resize(dev, rng, 1, 61, 108, 480, 854);
 }
 
 static void test_copy_flip(adn_device *dev, tu_rng *rng) {
@@ -503,6 +505,16 @@ static double now_s(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Under a simulator (the oclgrind tier) the convolutions of more multiply-adds than this are
+ * left out: only the layer3 one, whose shape other cases cover in small. */
+#define SIMULATOR_MACS 2e7
+
+static double conv_case_macs(const conv_case *cc) {
+    int oh = ref_conv_out_dim(cc->h, cc->k, cc->stride, cc->pad, cc->dilation);
+    int ow = ref_conv_out_dim(cc->w, cc->k, cc->stride, cc->pad, cc->dilation);
+    return (double)cc->cout * cc->cin * cc->k * cc->k * oh * ow;
+}
+
 int main(void) {
     adn_device *devs[8];
     int n = tu_open_devices(devs, 8);
@@ -523,13 +535,14 @@ int main(void) {
             adn_device_profile_describe(&dev->profile, desc, sizeof desc);
             printf("  profile %s\n", desc);
             for (size_t i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i++)
-                run_conv_case(dev, &conv_cases[i], &rng);
+                if (!tu_under_simulator() || conv_case_macs(&conv_cases[i]) <= SIMULATOR_MACS)
+                    run_conv_case(dev, &conv_cases[i], &rng);
             test_bad_arguments(dev);
             test_bias_act(dev, &rng);
             test_maxpool(dev, &rng);
             run_avgpool(dev, &rng, 5, 13, 10);
             run_avgpool(dev, &rng, 3, 1, 1);
-            run_avgpool(dev, &rng, 64, 61, 108);
+            if (!tu_under_simulator()) run_avgpool(dev, &rng, 64, 61, 108);
             test_resize(dev, &rng);
             test_copy_flip(dev, &rng);
         }

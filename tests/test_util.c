@@ -70,6 +70,11 @@ int tu_check_close(const char *what, const float *got, const float *want, size_t
     return ok;
 }
 
+int tu_under_simulator(void) {
+    const char *v = getenv("ADNET_TEST_SIMULATOR");
+    return v && *v && strcmp(v, "0") != 0;
+}
+
 int tu_open_devices(adn_device **devs, int max) {
     int idx[16], n = 0;
     const char *spec = getenv("ADNET_TEST_DEVICES");

@@ -68,6 +68,10 @@ int tu_check_close(const char *what, const float *got, const float *want, size_t
 /* Opens every OpenCL device present (or the ones ADNET_TEST_DEVICES names, as a device spec).
  * Fails the test when there is none. */
 int tu_open_devices(adn_device **devs, int max);
+/* Whether the tests run under a device simulator (ADNET_TEST_SIMULATOR set and not "0", as the
+ * oclgrind tier sets it): the cases at full network sizes take hours there and are left to
+ * real devices. */
+int tu_under_simulator(void);
 void tu_close_devices(adn_device **devs, int n);
 
 /* The device profiles every op test runs in, the same way everywhere: the device's own, the
