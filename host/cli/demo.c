@@ -132,24 +132,20 @@ static adnet_status write_contact_sheet(const char *out, const adn_video_set *se
                 adnet_image_free(&frames[i]);
                 adnet_image_free(&masks[i]);
                 adnet_image_free(&truths[i]);
+                mask_px[i] = truth_px[i] = NULL;
             }
             n = first;
         }
         /* an odd count leaves the row's other place empty, so the next video starts a row */
-        while (n % SHEET_COLUMNS) {
-            frames[n] = frames[n - 1];
-            mask_px[n] = NULL;
-            truth_px[n] = NULL;
-            n++;
-        }
+        while (n % SHEET_COLUMNS) n++; /* frames[n] stays empty, mask_px[n] NULL */
     }
     adnet_image sheet = {0};
     if (st == ADNET_OK && n > 0)
         st = adn_contact_sheet_render(frames, mask_px, truth_px, n, SHEET_COLUMNS, &sheet);
     if (st == ADNET_OK && n > 0) st = adnet_image_save(path, &sheet);
     adnet_image_free(&sheet);
-    for (int i = 0; i < n; i++) {
-        if (!mask_px[i]) continue; /* a filler sharing its neighbour's frame */
+    /* every place, a pair that failed half-way and the empty ones included */
+    for (int i = 0; i < SHEET_MAX; i++) {
         adnet_image_free(&frames[i]);
         adnet_image_free(&masks[i]);
         adnet_image_free(&truths[i]);

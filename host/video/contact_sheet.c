@@ -40,7 +40,7 @@ adnet_status adn_contact_sheet_render(const adnet_image *frames, const uint8_t *
                         columns);
     int w = frames[0].width, h = frames[0].height;
     for (int i = 0; i < n; i++)
-        if (frames[i].width != w || frames[i].height != h || frames[i].channels != 3)
+        if (masks[i] && (frames[i].width != w || frames[i].height != h || frames[i].channels != 3))
             return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
                             "contact sheet: frame %d is %dx%d with %d channels, the first %dx%d "
                             "BGR",

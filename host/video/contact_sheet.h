@@ -14,8 +14,8 @@
 
 /* Renders n pairs (frames[i] BGR, masks[i] and truths[i] frame-sized, non-zero = object;
  * truths[i] may be NULL: that half stays blank; masks[i] NULL leaves the whole place empty),
- * columns pairs per row, into out (allocated here). Every frame must have the first frame's
- * size. */
+ * columns pairs per row, into out (allocated here). Every frame of a place that is not empty
+ * must have the first frame's size (the first place must not be empty). */
 adnet_status adn_contact_sheet_render(const adnet_image *frames, const uint8_t *const *masks,
                                       const uint8_t *const *truths, int n, int columns,
                                       adnet_image *out);
