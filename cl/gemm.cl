@@ -7,7 +7,9 @@
  * it is reused by every 8-row micro-tile of the work-item's 256 rows.
  *
  * Grid: dimension 0 over ceil(n / 32) column tiles, dimension 1 over ceil(m / GEMM_MC) row
- * blocks, work-groups of 1 x 1. Partial column tiles load and store through bounds checks;
+ * blocks, dimension 2 over a batch of products alike in shape whose matrices lie a_batch,
+ * b_batch and c_batch floats apart (Winograd's 36 per chunk: one launch keeps both cores busy
+ * where each product alone has a few column tiles), work-groups of 1 x 1 x 1. Partial column tiles load and store through bounds checks;
  * partial row tiles read a valid row in place of the missing ones and store only their own. */
 
 #define GEMM_MR 8   /* rows of a register tile */
@@ -71,10 +73,14 @@ static inline void gemm_tile(uint m, uint k, uint lda, uint m_begin, uint m_end,
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
 gemm_nn_f32(uint m, uint n, uint k, __global const float *a, uint a_off, uint lda,
             __global const float *b, uint b_off, uint ldb, uint b_packed, __global float *c,
-            uint c_off, uint ldc) {
+            uint c_off, uint ldc, uint a_batch, uint b_batch, uint c_batch) {
     uint n0 = get_global_id(0) * GEMM_NR;
     uint m_begin = get_global_id(1) * GEMM_MC;
     if (n0 >= n || m_begin >= m) return;
+    const uint z = get_global_id(2);
+    a_off += z * a_batch;
+    b_off += z * b_batch;
+    c_off += z * c_batch;
     uint m_end = min(m, m_begin + GEMM_MC);
     a += a_off;
     if (b_packed) {

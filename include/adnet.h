@@ -83,6 +83,8 @@ ADNET_API const char *adnet_last_error(void);
  *   "gemm"       force the GEMM backend: "clblast" or "adnet"
  *   "im2col"     force the im2col kernel: "generic" or "rows"
  *   "attention"  force the attention kernel: "tiled", "rows" or "direct"
+ *   "winograd"   Winograd's F(4x4, 3x3) for 3x3 convolutions where it pays: "on" (the
+ *                default) or "off" (less device memory for the weights)
  *   "cache_dir"  where compiled kernels are cached (default $XDG_CACHE_HOME/adnet)
  * Unset, each device gets the profile of its kind. An unknown option or a word outside an
  * option's list is ADNET_ERR_INVALID_ARGUMENT. Applies to devices and models opened later. */

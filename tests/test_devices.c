@@ -33,8 +33,8 @@ static adn_device_profile profile_of(int i) {
 }
 
 static void unset_profile_options(void) {
-    const char *names[] = {"profile", "gemm", "im2col", "attention"};
-    for (int k = 0; k < 4; k++) CHECK_OK(adnet_set_option(names[k], ""));
+    const char *names[] = {"profile", "gemm", "im2col", "attention", "winograd"};
+    for (int k = 0; k < 5; k++) CHECK_OK(adnet_set_option(names[k], ""));
 }
 
 /* The device profile each device gets, and how the settings force one. */
@@ -81,12 +81,21 @@ static void test_profiles(int n) {
         CHECK(p.gemm == ADN_GEMM_CLBLAST && p.im2col == ADN_IM2COL_ROWS && !p.gemm_b_panels);
         CHECK_OK(adnet_set_option("attention", "direct"));
         CHECK(profile_of(i).attention == ADN_ATTN_DIRECT);
+        /* Winograd is on by default in both profiles, off when asked */
+        CHECK(profile_of(i).winograd);
+        CHECK_OK(adnet_set_option("winograd", "off"));
+        CHECK(!profile_of(i).winograd);
+        CHECK_OK(adnet_set_option("winograd", "on"));
+        CHECK(profile_of(i).winograd);
+        CHECK_OK(adnet_set_option("winograd", NULL));
         unset_profile_options();
     }
     /* words outside an option's list, unknown options, bad environment values */
     CHECK_FAILS(adnet_set_option("gemm", "cublas"), ADNET_ERR_INVALID_ARGUMENT,
                 "option 'gemm' is 'cublas': expected one of 'clblast', 'adnet'");
     CHECK_FAILS(adnet_set_option("tile", "4"), ADNET_ERR_INVALID_ARGUMENT, "unknown option 'tile'");
+    CHECK_FAILS(adnet_set_option("winograd", "yes"), ADNET_ERR_INVALID_ARGUMENT,
+                "option 'winograd' is 'yes': expected one of 'on', 'off'");
     char value[64];
     CHECK_OK(adnet_set_option("attention", "rows"));
     CHECK_OK(adnet_get_option("attention", value, sizeof value));

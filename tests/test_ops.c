@@ -96,7 +96,13 @@ typedef struct conv_case {
     int expect_chunks; /* im2col chunks the cap must give (0: do not check) */
 } conv_case;
 
-static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng) {
+/* Which forms of the weight a case hands adn_conv: the plain one (im2col + GEMM), only the
+ * Winograd one (cl/winograd.cl, for adn_winograd_eligible shapes), or both (adn_conv picks). */
+typedef enum conv_form { FORM_PLAIN, FORM_WINOGRAD, FORM_BOTH } conv_form;
+
+static const char *const form_names[] = {"", " [winograd]", " [both forms]"};
+
+static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng, conv_form form) {
     adn_conv_shape s = {cc->cin, cc->cout, cc->k, cc->k, cc->stride, cc->pad, cc->dilation};
     int oh = ref_conv_out_dim(cc->h, cc->k, cc->stride, cc->pad, cc->dilation);
     int ow = ref_conv_out_dim(cc->w, cc->k, cc->stride, cc->pad, cc->dilation);
@@ -116,11 +122,12 @@ static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng) {
     ref_conv(x, cc->cin, cc->h, cc->w, wt, bias, cc->cout, cc->k, cc->stride, cc->pad, cc->dilation,
              res, (int)cc->act, want);
 
-    size_t cap = cc->cap ? cc->cap : kk * n;
+    /* the Winograd forms get room for all their tiles unless the case caps it */
+    size_t cap = cc->cap ? cc->cap : form == FORM_PLAIN ? kk * n : (size_t)1 << 24;
     size_t scratch_n = adn_conv_scratch_floats(&s, cc->h, cc->w, cap);
     int pointwise = cc->k == 1 && cc->stride == 1 && cc->pad == 0;
     CHECK(pointwise ? scratch_n == 0 : scratch_n >= kk && scratch_n <= (cap > kk ? cap : kk));
-    if (cc->expect_chunks) {
+    if (cc->expect_chunks && form == FORM_PLAIN) {
         size_t cols = scratch_n / kk;
         int chunks = (int)((n + cols - 1) / cols);
         CHECK(chunks == cc->expect_chunks);
@@ -131,8 +138,9 @@ static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng) {
     size_t off_x = 5, off_y = off_x + nx + 7, off_r = off_y + ny_total + 3;
     size_t off_s = off_r + (res ? ny : 0) + 11, arena_n = off_s + scratch_n + 2;
     dbuf arena = dbuf_new(dev, arena_n);
-    size_t off_w = 9, off_b = off_w + (size_t)cc->cout * kk + 1;
-    dbuf params = dbuf_new(dev, off_b + (size_t)cc->cout + 4);
+    size_t off_w = 9, off_b = off_w + (size_t)cc->cout * kk + 1, off_u = off_b + cc->cout + 3;
+    size_t nu = form == FORM_PLAIN ? 0 : adn_winograd_weight_floats(&s);
+    dbuf params = dbuf_new(dev, off_u + nu + 4);
     adn_tensor tx = dbuf_put(dev, &arena, off_x, cc->cin, cc->h, cc->w, x);
     adn_tensor ty_total = dbuf_put(dev, &arena, off_y, c_total, oh, ow, NULL);
     adn_tensor ty = adn_tensor_channels(ty_total, cc->c0, cc->cout);
@@ -143,13 +151,23 @@ static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng) {
     dbuf_put(dev, &params, off_w, cc->cout, (int)kk, 1, wt_ohiw);
     free(wt_ohiw);
     if (bias) dbuf_put(dev, &params, off_b, cc->cout, 1, 1, bias);
-    adn_conv_weights cw = {s, params.mem, off_w, bias ? params.mem : NULL, bias ? off_b : 0};
+    adn_conv_weights cw = {s,    params.mem, off_w, bias ? params.mem : NULL, bias ? off_b : 0,
+                           NULL, 0};
+    if (form != FORM_PLAIN) {
+        float *u = malloc(nu * sizeof(float));
+        adn_winograd_weights(&s, wt, u);
+        dbuf_put(dev, &params, off_u, 1, 1, (int)nu, u);
+        free(u);
+        cw.wino = params.mem;
+        cw.wino_off = off_u;
+        if (form == FORM_WINOGRAD) cw.weight = NULL;
+    }
 
     CHECK_OK(adn_conv(dev, &cw, &tx, &ty, res ? &tr : NULL, cc->act, scratch_n ? arena.mem : NULL,
                       off_s, scratch_n));
     float *all = dbuf_read(dev, &arena);
     char what[160];
-    snprintf(what, sizeof what, "conv %s", cc->name);
+    snprintf(what, sizeof what, "conv %s%s", cc->name, form_names[form]);
     tu_check_close(what, all + ty.off, want, ny, 1e-5, 1e-4);
     check_untouched(what, all, &arena, ty.off, ny, off_s, scratch_n);
     float *pall = dbuf_read(dev, &params);
@@ -216,10 +234,54 @@ static const conv_case conv_cases[] = {
      ADN_ACT_NONE, 18 * 12, 0, 0, 11},
 };
 
+/* Cases for the Winograd path (each also runs in the plain form): tiles cut by the map's
+ * edges, sub-grids of a dilation of unequal sizes, dilations larger than the map (sub-grids of
+ * one point, most tiles wholly outside), several chunks of tiles, the epilogue fused into the
+ * output transform, and an output written into a channel range of a wider tensor. */
+static const conv_case winograd_cases[] = {
+    {"5->7 3x3 p1 on 9x11 (tiles cut at both edges), bias relu", 5, 7, 3, 1, 1, 1, 9, 11, 1, 0,
+     ADN_ACT_RELU, 0, 0, 0, 0},
+    {"3->4 3x3 p1 on 1x1, residual", 3, 4, 3, 1, 1, 1, 1, 1, 0, 1, ADN_ACT_NONE, 0, 0, 0, 0},
+    {"6->5 3x3 d2 on 13x10 (sub-grids 7x5 and 6x5), bias residual leaky", 6, 5, 3, 1, 2, 2, 13, 10,
+     1, 1, ADN_ACT_LEAKY, 0, 0, 0, 0},
+    {"4->3 3x3 d5 on 17x23, bias", 4, 3, 3, 1, 5, 5, 17, 23, 1, 0, ADN_ACT_NONE, 0, 0, 0, 0},
+    {"8->4 3x3 d12 on 9x7 (dilation larger than the map), bias leaky", 8, 4, 3, 1, 12, 12, 9, 7, 1,
+     0, ADN_ACT_LEAKY, 0, 0, 0, 0},
+    {"3->2 3x3 d36 on 5x40 (taps off-centre in padding along rows), relu", 3, 2, 3, 1, 36, 36, 5,
+     40, 0, 0, ADN_ACT_RELU, 0, 0, 0, 0},
+    {"17->9 3x3 p1 on 23x37, 2 chunks of tiles, bias residual relu", 17, 9, 3, 1, 1, 1, 23, 37, 1,
+     1, ADN_ACT_RELU, 36 * (17 * 32 + 9 * 32), 0, 0, 0},
+    {"17->9 3x3 p1 on 23x37, 3 chunks of part of a panel, bias leaky", 17, 9, 3, 1, 1, 1, 23, 37, 1,
+     0, ADN_ACT_LEAKY, 36 * (17 * 32 + 9 * 5), 0, 0, 0},
+    {"33->40 3x3 d2 on 19x29 into channels 3..42 of 45, bias relu", 33, 40, 3, 1, 2, 2, 19, 29, 1,
+     0, ADN_ACT_RELU, 0, 45, 3, 0},
+    {"64->32 3x3 d4 on 21x30, bias residual relu", 64, 32, 3, 1, 4, 4, 21, 30, 1, 1, ADN_ACT_RELU,
+     0, 0, 0, 0},
+};
+
 static void test_conv_scratch_sizes(void) {
     adn_conv_shape pw = {256, 64, 1, 1, 1, 0, 1}, c3 = {16, 8, 3, 3, 1, 1, 1};
     CHECK(adn_conv_scratch_floats(&pw, 13, 10, 1000) == 0);
-    CHECK(adn_conv_scratch_floats(&c3, 13, 10, (size_t)1 << 30) == 144 * 130);
+    /* c3 also fits Winograd's tiles when the cap allows: 4 x 3 tiles of 4x4 cover 13x10, and
+     * one chunk holds V (36 x 16 rows x one panel of 32 columns) and M (36 x 8 x 12), each
+     * matrix followed by a gap of one cache line (16 floats) */
+    CHECK(adn_winograd_eligible(&c3));
+    CHECK(adn_conv_scratch_floats(&c3, 13, 10, (size_t)1 << 30) ==
+          36 * (16 * 32 + 16 + 8 * 12 + 16));
+    adn_conv_shape c3s2 = c3; /* stride 2: im2col only */
+    c3s2.stride = 2;
+    CHECK(!adn_winograd_eligible(&c3s2));
+    CHECK(adn_conv_scratch_floats(&c3s2, 13, 10, (size_t)1 << 30) == 144 * 35);
+    /* the choice between the two paths on R101's layers (cost model of host/ops/winograd.c,
+     * fitted to the per-layer times in docs/benchmarks.md): layer3's and layer4's convolutions
+     * at DAVIS size take Winograd, the 64-channel stem does not (transforms cost what the
+     * products save), nor the ASPP's dilation 24 (sub-grids of 2 or 3 rows: tiles mostly
+     * outside), nor dilation 16 on a 23x41 map; a Winograd form on a stride-2 shape never */
+    adn_conv_shape l3 = {256, 256, 3, 3, 1, 2, 2}, l4 = {512, 512, 3, 3, 1, 16, 16};
+    adn_conv_shape stem = {64, 128, 3, 3, 1, 1, 1}, aspp24 = {2048, 256, 3, 3, 1, 24, 24};
+    CHECK(adn_winograd_pays(&l3, 61, 108) && adn_winograd_pays(&l4, 61, 108));
+    CHECK(!adn_winograd_pays(&stem, 241, 429) && !adn_winograd_pays(&aspp24, 61, 108));
+    CHECK(!adn_winograd_pays(&l4, 23, 41) && !adn_winograd_pays(&c3s2, 61, 108));
     CHECK(adn_conv_scratch_floats(&c3, 13, 10, 144 * 7 + 5) == 144 * 7);
     CHECK(adn_conv_scratch_floats(&c3, 13, 10, 3) == 144); /* at least one column */
     /* the spec's feature size: 857 x 481 at output stride 8 is 61 x 108 */
@@ -428,7 +490,7 @@ static void test_bad_arguments(adn_device *dev) {
     adn_tensor x = {b.mem, 0, 3, 7, 9};       /* 189 floats */
     adn_tensor y = {b.mem, 200, 5, 4, 5};     /* 100 floats: 3->5 3x3 s2 p1 output */
     adn_tensor r_bad = {b.mem, 300, 5, 5, 4}; /* transposed shape */
-    adn_conv_weights cw = {{3, 5, 3, 3, 2, 1, 1}, b.mem, 1000, NULL, 0};
+    adn_conv_weights cw = {{3, 5, 3, 3, 2, 1, 1}, b.mem, 1000, NULL, 0, NULL, 0};
     const adnet_status INV = ADNET_ERR_INVALID_ARGUMENT;
     size_t S = 2000; /* scratch offset */
 
@@ -465,7 +527,7 @@ static void test_bad_arguments(adn_device *dev) {
     CHECK_FAILS(adn_bias_act(dev, &y, NULL, 0, &r_bad, ADN_ACT_RELU), INV, "residual is 5x5x4");
     /* a weight that runs past the end of its buffer: refused (by CLBlast, or by adnet's
      * GEMM before its kernel runs), and the message names the convolution */
-    adn_conv_weights cw_pw = {{3, 5, 1, 1, 1, 0, 1}, b.mem, 3990, NULL, 0};
+    adn_conv_weights cw_pw = {{3, 5, 1, 1, 1, 0, 1}, b.mem, 3990, NULL, 0, NULL, 0};
     adn_tensor y_pw = {b.mem, 200, 5, 7, 9};
     if (dev->profile.gemm == ADN_GEMM_CLBLAST) {
         CHECK_FAILS(
@@ -536,7 +598,10 @@ int main(void) {
             printf("  profile %s\n", desc);
             for (size_t i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i++)
                 if (!tu_under_simulator() || conv_case_macs(&conv_cases[i]) <= SIMULATOR_MACS)
-                    run_conv_case(dev, &conv_cases[i], &rng);
+                    run_conv_case(dev, &conv_cases[i], &rng, FORM_PLAIN);
+            for (size_t i = 0; i < sizeof winograd_cases / sizeof winograd_cases[0]; i++)
+                for (int f = FORM_PLAIN; f <= FORM_BOTH; f++)
+                    run_conv_case(dev, &winograd_cases[i], &rng, (conv_form)f);
             test_bad_arguments(dev);
             test_bias_act(dev, &rng);
             test_maxpool(dev, &rng);

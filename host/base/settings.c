@@ -11,6 +11,7 @@ static const char *const profile_words[] = {"cpu", "gpu", NULL};
 static const char *const gemm_words[] = {"clblast", "adnet", NULL};
 static const char *const im2col_words[] = {"generic", "rows", NULL};
 static const char *const attention_words[] = {"tiled", "rows", "direct", NULL};
+static const char *const on_off_words[] = {"on", "off", NULL};
 
 static const struct {
     const char *name, *env;
@@ -21,6 +22,7 @@ static const struct {
     {"gemm", "ADNET_GEMM", gemm_words},
     {"im2col", "ADNET_IM2COL", im2col_words},
     {"attention", "ADNET_ATTENTION", attention_words},
+    {"winograd", "ADNET_WINOGRAD", on_off_words},
     {"cache_dir", "ADNET_CACHE_DIR", NULL},
 };
 

@@ -16,6 +16,7 @@ typedef enum adn_setting {
     ADN_SETTING_GEMM,       /* clblast | adnet (ADNET_GEMM) */
     ADN_SETTING_IM2COL,     /* generic | rows (ADNET_IM2COL) */
     ADN_SETTING_ATTENTION,  /* tiled | rows | direct (ADNET_ATTENTION) */
+    ADN_SETTING_WINOGRAD,   /* on | off: Winograd's 3x3 convolutions (ADNET_WINOGRAD) */
     ADN_SETTING_CACHE_DIR,  /* the kernel cache directory (ADNET_CACHE_DIR) */
     ADN_SETTING_COUNT
 } adn_setting;
@@ -28,7 +29,8 @@ const char *adn_setting_env(adn_setting s);
  * returns 1 when set (and not empty), 0 otherwise (buf is then ""). Safe from any thread. */
 int adn_setting_get(adn_setting s, char *buf, size_t cap);
 
-/* For settings with a fixed set of words (profile, gemm, im2col, attention): the index of the
+/* For settings with a fixed set of words (profile, gemm, im2col, attention,
+ * winograd): the index of the
  * current value in the list adn_setting_words gives, -1 when unset. A value outside the list
  * fails with ADNET_ERR_INVALID_ARGUMENT naming where it came from (the call or the variable)
  * and the words allowed. */

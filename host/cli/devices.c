@@ -57,6 +57,7 @@ static int print_json(int n, int chosen) {
         cJSON_AddStringToObject(pj, "im2col", adn_im2col_name(p.im2col));
         cJSON_AddBoolToObject(pj, "gemm_b_panels", p.gemm_b_panels);
         cJSON_AddStringToObject(pj, "attention", adn_attention_name(p.attention));
+        cJSON_AddBoolToObject(pj, "winograd", p.winograd);
         cJSON_AddItemToArray(arr, d);
     }
     char *text = cJSON_Print(root);

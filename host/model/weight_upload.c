@@ -3,6 +3,7 @@
 #include "weight_upload.h"
 
 #include "buffers.h"
+#include "device_profile.h"
 #include "status.h"
 
 #include <math.h>
@@ -66,18 +67,31 @@ static adnet_status fold_layer(const adn_weights *w, const adn_layer_desc *d, fl
     return st;
 }
 
-static adnet_status reorder_weight(const adn_conv_shape *s, float *weight, size_t n) {
-    float *oihw = malloc(n * sizeof *oihw);
-    if (!oihw) return adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
-    memcpy(oihw, weight, n * sizeof *oihw);
-    adn_conv_weight_order(s, oihw, weight);
-    free(oihw);
-    return ADNET_OK;
+/* Whether a layer gets its Winograd form on dev, and whether it keeps its plain form too. The
+ * form is 4 times the plain one, so it is made only where adn_winograd_pays can choose it at
+ * the sizes the network runs: 128 channels or more on both sides (below, the transforms cost
+ * what the products save) and dilations up to 12 (wider ones leave most of a tile outside the
+ * small sub-grids: the ASPP's 24 and 36). Dilations up to 4 pay on every feature map larger
+ * than a few tiles, so their plain form is not kept; wider ones fall back to im2col on small
+ * maps. The profile can turn Winograd off (ADNET_WINOGRAD=off), e.g. to save device memory. */
+#define WINOGRAD_MIN_CHANNELS 128
+#define WINOGRAD_MAX_DILATION 12
+#define PLAIN_FROM_DILATION   8
+
+static int has_winograd(const adn_device *dev, const adn_layer_desc *d) {
+    const adn_conv_shape *s = &d->shape;
+    return dev->profile.winograd && adn_winograd_eligible(s) && s->cin >= WINOGRAD_MIN_CHANNELS &&
+           s->cout >= WINOGRAD_MIN_CHANNELS && s->dilation <= WINOGRAD_MAX_DILATION;
 }
 
-static size_t layer_floats(const adn_layer_desc *d) {
-    return align_up((size_t)d->shape.cout * d->shape.cin * d->shape.kh * d->shape.kw) +
-           align_up((size_t)d->shape.cout);
+static int has_plain(const adn_device *dev, const adn_layer_desc *d) {
+    return !has_winograd(dev, d) || d->shape.dilation >= PLAIN_FROM_DILATION;
+}
+
+static size_t layer_floats(const adn_device *dev, const adn_layer_desc *d) {
+    size_t plain = (size_t)d->shape.cout * d->shape.cin * d->shape.kh * d->shape.kw;
+    return (has_plain(dev, d) ? align_up(plain) : 0) + align_up((size_t)d->shape.cout) +
+           (has_winograd(dev, d) ? align_up(adn_winograd_weight_floats(&d->shape)) : 0);
 }
 
 static adnet_status upload(adn_device *dev, const adn_weights *w, const adn_layer_desc *layers,
@@ -118,7 +132,7 @@ static adnet_status upload(adn_device *dev, const adn_weights *w, const adn_laye
     int nb = 0;
     size_t used = 0, largest = 0;
     for (int i = 0; i < n_layers; i++) {
-        size_t need = layer_floats(&layers[i]);
+        size_t need = layer_floats(dev, &layers[i]);
         if (need > largest) largest = need;
         if (nb == 0 || used + need > cap) {
             if (nb == (int)(sizeof m->bufs / sizeof m->bufs[0]) || need > cap) {
@@ -144,26 +158,48 @@ static adnet_status upload(adn_device *dev, const adn_weights *w, const adn_laye
             m->bytes += m->buf_floats[k] * sizeof(float);
         }
     }
-    float *host = st == ADNET_OK ? malloc(largest * sizeof *host) : NULL;
-    if (st == ADNET_OK && !host) st = adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
+    /* the host image of the largest layer, laid out as on the device: plain weight (if
+     * kept), bias, Winograd form (if any); plus the folded OIHW weight the forms come from */
+    size_t largest_plain = 0;
+    for (int i = 0; i < n_layers; i++) {
+        const adn_conv_shape *s = &layers[i].shape;
+        size_t wn = (size_t)s->cout * s->cin * s->kh * s->kw;
+        if (wn > largest_plain) largest_plain = wn;
+    }
+    float *host = st == ADNET_OK ? calloc(largest, sizeof *host) : NULL;
+    float *oihw = st == ADNET_OK ? malloc(largest_plain * sizeof *oihw) : NULL;
+    float *bias = st == ADNET_OK ? malloc(largest_plain * sizeof *bias) : NULL;
+    if (st == ADNET_OK && (!host || !oihw || !bias))
+        st = adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
     for (int i = 0; i < n_layers && st == ADNET_OK; i++) {
         const adn_layer_desc *d = &layers[i];
         size_t wn = (size_t)d->shape.cout * d->shape.cin * d->shape.kh * d->shape.kw;
-        size_t woff = off_of[i], boff = off_of[i] + align_up(wn);
+        int plain = has_plain(dev, d), wino = has_winograd(dev, d);
+        size_t plain_n = plain ? align_up(wn) : 0;
+        size_t boff = plain_n, uoff = plain_n + align_up((size_t)d->shape.cout);
         int has_bias = 0;
-        st = fold_layer(w, d, host, host + align_up(wn), &has_bias);
-        if (st == ADNET_OK && d->shape.kh > 1) /* OIHW as read, OHIW as adn_conv takes it */
-            st = reorder_weight(&d->shape, host, wn);
+        st = fold_layer(w, d, oihw, bias, &has_bias);
+        if (st == ADNET_OK && plain) {
+            memcpy(host, oihw, wn * sizeof *host);
+            if (d->shape.kh > 1) /* OIHW as read, OHIW as adn_conv takes it */
+                adn_conv_weight_order(&d->shape, oihw, host);
+        }
+        if (st == ADNET_OK) memcpy(host + boff, bias, (size_t)d->shape.cout * sizeof *host);
+        if (st == ADNET_OK && wino) adn_winograd_weights(&d->shape, oihw, host + uoff);
         if (st == ADNET_OK)
-            st = adn_buffer_write(dev, m->bufs[buf_of[i]], woff * sizeof(float),
-                                  layer_floats(d) * sizeof(float), host);
+            st = adn_buffer_write(dev, m->bufs[buf_of[i]], off_of[i] * sizeof(float),
+                                  layer_floats(dev, d) * sizeof(float), host);
         adn_conv_weights *cw = &m->convs[i];
         cw->shape = d->shape;
-        cw->weight = m->bufs[buf_of[i]];
-        cw->weight_off = woff;
+        cw->weight = plain ? m->bufs[buf_of[i]] : NULL;
+        cw->weight_off = off_of[i];
         cw->bias = has_bias ? m->bufs[buf_of[i]] : NULL;
-        cw->bias_off = boff;
+        cw->bias_off = off_of[i] + boff;
+        cw->wino = wino ? m->bufs[buf_of[i]] : NULL;
+        cw->wino_off = off_of[i] + uoff;
     }
+    free(oihw);
+    free(bias);
     free(host);
     free(buf_of);
     free(off_of);

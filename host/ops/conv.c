@@ -8,6 +8,7 @@
 #include "gemm.h"
 #include "launch.h"
 #include "status.h"
+#include "winograd.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -38,7 +39,9 @@ size_t adn_conv_scratch_floats(const adn_conv_shape *s, int h, int w, size_t cap
     size_t cols = cap / k;
     if (cols < 1) cols = 1;
     if (cols > n) cols = n;
-    return k * cols;
+    /* the weights decide the path at run time, so the scratch fits either */
+    size_t wino = adn_winograd_scratch_floats(s, h, w, cap);
+    return wino > k * cols ? wino : k * cols;
 }
 
 /* "3->5 3x3 stride 2 pad 1 dilation 1 on 7x9", for messages. */
@@ -125,9 +128,15 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
                       const adn_tensor *y, const adn_tensor *residual, adn_activation act,
                       cl_mem scratch_mem, size_t scratch_off, size_t scratch_floats) {
     const char *op = "adn_conv";
-    if (!cw || !cw->weight) return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "%s: no weight buffer", op);
+    if (!cw || (!cw->weight && !cw->wino))
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "%s: no weight buffer", op);
     const adn_conv_shape *s = &cw->shape;
     ADN_TRY(check_conv_shape(s, op));
+    if (cw->wino && !adn_winograd_eligible(s))
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                        "%s: a Winograd form for a %dx%d stride %d pad %d dilation %d convolution "
+                        "(only 3x3, stride 1, padding = dilation)",
+                        op, s->kh, s->kw, s->stride, s->pad, s->dilation);
     ADN_TRY(adn_check_tensor(x, op, "x"));
     ADN_TRY(adn_check_tensor(y, op, "y"));
     ADN_TRY(adn_check_activation(act, op));
@@ -155,8 +164,29 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
                         cw->bias_off);
 
     size_t m = (size_t)s->cout, k = (size_t)s->cin * s->kh * s->kw, n = (size_t)oh * ow;
-    ADN_TRY(adn_check_range_disjoint(cw->weight, cw->weight_off, m * k, y, op, "weight", "y"));
+    if (cw->weight)
+        ADN_TRY(adn_check_range_disjoint(cw->weight, cw->weight_off, m * k, y, op, "weight", "y"));
+    if (cw->wino)
+        ADN_TRY(adn_check_range_disjoint(cw->wino, cw->wino_off, adn_winograd_weight_floats(s), y,
+                                         op, "Winograd weight", "y"));
     if (cw->bias) ADN_TRY(adn_check_range_disjoint(cw->bias, cw->bias_off, m, y, op, "bias", "y"));
+    /* Winograd where it is the only form, else where the scratch holds it and it pays */
+    if (cw->wino && (!cw->weight || (scratch_mem && adn_winograd_fits(dev, s, scratch_floats) &&
+                                     adn_winograd_pays(s, x->h, x->w)))) {
+        const char *sr = "scratch";
+        if (scratch_mem) {
+            ADN_TRY(
+                adn_check_range_disjoint(scratch_mem, scratch_off, scratch_floats, x, op, sr, "x"));
+            ADN_TRY(
+                adn_check_range_disjoint(scratch_mem, scratch_off, scratch_floats, y, op, sr, "y"));
+            if (residual)
+                ADN_TRY(adn_check_range_disjoint(scratch_mem, scratch_off, scratch_floats, residual,
+                                                 op, sr, "residual"));
+        }
+        /* the output transform applies the epilogue itself */
+        return adn_winograd_conv(dev, cw, x, y, residual, act, scratch_mem, scratch_off,
+                                 scratch_floats, desc);
+    }
     if (is_pointwise(s)) {
         ADN_TRY(adn_gemm(dev, m, n, k, cw->weight, cw->weight_off, k, x->mem, x->off, n, y->mem,
                          y->off, n, desc, 0));

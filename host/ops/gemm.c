@@ -28,29 +28,35 @@ static adnet_status check_matrix(cl_mem mem, size_t off, size_t rows, size_t col
 /* the tile sizes of cl/gemm.cl: 32 columns per work-item, 256 rows */
 enum { NR = ADN_GEMM_PANEL, MC = 256 };
 
-static adnet_status gemm_adnet(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a,
-                               size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb,
-                               int b_packed, cl_mem c, size_t c_off, size_t ldc, const char *what) {
-    ADN_TRY(check_matrix(a, a_off, m, k, lda, what, "A (the weights)", m, n, k));
+/* batch products alike in shape, the z-th one's matrices at a_off + z sa, b_off + z sb and
+ * c_off + z sc (the kernel's dimension 2). */
+static adnet_status gemm_adnet(adn_device *dev, size_t batch, size_t m, size_t n, size_t k,
+                               cl_mem a, size_t a_off, size_t lda, size_t sa, cl_mem b,
+                               size_t b_off, size_t ldb, size_t sb, int b_packed, cl_mem c,
+                               size_t c_off, size_t ldc, size_t sc, const char *what) {
+    /* the last product's matrices reach furthest; the first's offsets are the smallest */
+    size_t z = batch - 1;
+    ADN_TRY(check_matrix(a, a_off + z * sa, m, k, lda, what, "A (the weights)", m, n, k));
     if (b_packed) {
         /* full panels of k x NR, then the last one's k rows at stride NR */
         size_t panels = (n + NR - 1) / NR;
-        ADN_TRY(check_matrix(b, b_off + (panels - 1) * NR * k, k, n - (panels - 1) * NR, NR, what,
-                             "B (the input, in panels)", m, n, k));
+        ADN_TRY(check_matrix(b, b_off + z * sb + (panels - 1) * NR * k, k, n - (panels - 1) * NR,
+                             NR, what, "B (the input, in panels)", m, n, k));
     } else {
-        ADN_TRY(check_matrix(b, b_off, k, n, ldb, what, "B (the input)", m, n, k));
+        ADN_TRY(check_matrix(b, b_off + z * sb, k, n, ldb, what, "B (the input)", m, n, k));
     }
-    ADN_TRY(check_matrix(c, c_off, m, n, ldc, what, "C (the output)", m, n, k));
+    ADN_TRY(check_matrix(c, c_off + z * sc, m, n, ldc, what, "C (the output)", m, n, k));
     cl_uint m_u = (cl_uint)m, n_u = (cl_uint)n, k_u = (cl_uint)k;
     cl_uint a_o = (cl_uint)a_off, b_o = (cl_uint)b_off, c_o = (cl_uint)c_off;
     cl_uint lda_u = (cl_uint)lda, ldb_u = (cl_uint)ldb, ldc_u = (cl_uint)ldc;
     cl_uint packed_u = b_packed ? 1u : 0u;
-    adn_karg args[] = {ADN_KARG(m_u),   ADN_KARG(n_u),      ADN_KARG(k_u), ADN_KARG(a),
-                       ADN_KARG(a_o),   ADN_KARG(lda_u),    ADN_KARG(b),   ADN_KARG(b_o),
-                       ADN_KARG(ldb_u), ADN_KARG(packed_u), ADN_KARG(c),   ADN_KARG(c_o),
-                       ADN_KARG(ldc_u)};
-    size_t range[2] = {(n + NR - 1) / NR, (m + MC - 1) / MC};
-    return adn_run_kernel_grouped(dev, "gemm_nn_f32", 2, range, 1,
+    cl_uint sa_u = (cl_uint)sa, sb_u = (cl_uint)sb, sc_u = (cl_uint)sc;
+    adn_karg args[] = {ADN_KARG(m_u),   ADN_KARG(n_u),      ADN_KARG(k_u),  ADN_KARG(a),
+                       ADN_KARG(a_o),   ADN_KARG(lda_u),    ADN_KARG(b),    ADN_KARG(b_o),
+                       ADN_KARG(ldb_u), ADN_KARG(packed_u), ADN_KARG(c),    ADN_KARG(c_o),
+                       ADN_KARG(ldc_u), ADN_KARG(sa_u),     ADN_KARG(sb_u), ADN_KARG(sc_u)};
+    size_t range[3] = {(n + NR - 1) / NR, (m + MC - 1) / MC, batch};
+    return adn_run_kernel_grouped(dev, "gemm_nn_f32", 3, range, 1,
                                   (int)(sizeof args / sizeof args[0]), args);
 }
 
@@ -66,7 +72,8 @@ adnet_status adn_gemm(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a, s
                       size_t ldc, const char *what, size_t col0) {
     ADN_TRY(check_dims(m, n, k, lda, what));
     if (dev->profile.gemm == ADN_GEMM_ADNET)
-        return gemm_adnet(dev, m, n, k, a, a_off, lda, b, b_off, ldb, 0, c, c_off, ldc, what);
+        return gemm_adnet(dev, 1, m, n, k, a, a_off, lda, 0, b, b_off, ldb, 0, 0, c, c_off, ldc, 0,
+                          what);
     return adn_gemm_clblast(dev, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, what, col0);
 }
 
@@ -76,5 +83,22 @@ adnet_status adn_gemm_b_panels(adn_device *dev, size_t m, size_t n, size_t k, cl
     if (dev->profile.gemm != ADN_GEMM_ADNET)
         return adn_fail(ADNET_ERR_INTERNAL, "GEMM for %s: B in panels needs adnet's GEMM", what);
     ADN_TRY(check_dims(m, n, k, lda, what));
-    return gemm_adnet(dev, m, n, k, a, a_off, lda, b, b_off, 0, 1, c, c_off, ldc, what);
+    return gemm_adnet(dev, 1, m, n, k, a, a_off, lda, 0, b, b_off, 0, 0, 1, c, c_off, ldc, 0, what);
+}
+
+adnet_status adn_gemm_batched(adn_device *dev, size_t batch, size_t m, size_t n, size_t k, cl_mem a,
+                              size_t a_off, size_t lda, size_t a_stride, cl_mem b, size_t b_off,
+                              size_t ldb, size_t b_stride, int b_panels, cl_mem c, size_t c_off,
+                              size_t ldc, size_t c_stride, const char *what) {
+    ADN_TRY(check_dims(m, n, k, lda, what));
+    if (batch == 0) return ADNET_OK;
+    if (dev->profile.gemm == ADN_GEMM_ADNET)
+        return gemm_adnet(dev, batch, m, n, k, a, a_off, lda, a_stride, b, b_off, ldb, b_stride,
+                          b_panels, c, c_off, ldc, c_stride, what);
+    if (b_panels)
+        return adn_fail(ADNET_ERR_INTERNAL, "GEMM for %s: B in panels needs adnet's GEMM", what);
+    for (size_t z = 0; z < batch; z++)
+        ADN_TRY(adn_gemm_clblast(dev, m, n, k, a, a_off + z * a_stride, lda, b,
+                                 b_off + z * b_stride, ldb, c, c_off + z * c_stride, ldc, what, 0));
+    return ADNET_OK;
 }

@@ -52,25 +52,45 @@ typedef struct adn_conv_shape {
  * OHIW order (output channel, kernel row, input channel, kernel column; see
  * adn_conv_weight_order): the weights of one kernel row are then one contiguous range of
  * columns, so a product can leave out kernel rows that read only padding. BatchNorm is
- * already folded in. bias is cout floats or NULL. */
+ * already folded in. bias is cout floats or NULL. A convolution adn_winograd_eligible may
+ * also (or instead: weight NULL) carry its Winograd form, 36 x cout x cin floats
+ * (adn_winograd_weights); adn_conv then picks the cheaper of the two per input size. */
 typedef struct adn_conv_weights {
     adn_conv_shape shape;
-    cl_mem weight;
+    cl_mem weight;     /* NULL: only the Winograd form */
     size_t weight_off; /* in floats */
     cl_mem bias;       /* NULL: no bias */
     size_t bias_off;
+    cl_mem wino; /* NULL: no Winograd form */
+    size_t wino_off;
 } adn_conv_weights;
 
 /* Reorders a weight from PyTorch's OIHW to the OHIW order adn_conv takes (1x1 and 1-row
  * kernels are the same in both). oihw and ohiw must not overlap. */
 void adn_conv_weight_order(const adn_conv_shape *s, const float *oihw, float *ohiw);
 
+/* Winograd's F(4x4, 3x3) (cl/winograd.cl) runs 3x3 stride-1 convolutions whose padding
+ * equals their dilation (the output is the input's size): 36 multiplies per 4x4 output tile
+ * and input channel instead of 144, on the d x d interleaved sub-grids of a dilation d. */
+int adn_winograd_eligible(const adn_conv_shape *s);
+/* Floats of the Winograd form: 36 x cout x cin. */
+size_t adn_winograd_weight_floats(const adn_conv_shape *s);
+/* The Winograd form of an OIHW weight: u[xi][o][i] = (G g G^T)[xi] for each 3x3 kernel g,
+ * computed in double, xi = 6 row + column of the 6x6 transform. */
+void adn_winograd_weights(const adn_conv_shape *s, const float *oihw, float *u);
+/* Whether the Winograd path is expected to be faster than im2col + GEMM on an h x w input:
+ * its 36 products per tile (tiles partly outside a small sub-grid included) and its transforms
+ * against the taps im2col keeps (kernel rows in the padding left out); a cost model fitted to
+ * measurements (host/ops/winograd.c). */
+int adn_winograd_pays(const adn_conv_shape *s, int h, int w);
+
 /* Multiply-adds of a convolution on an h x w input. */
 double adn_conv_macs(const adn_conv_shape *s, int h, int w);
 
 /* Scratch floats adn_conv needs for an h x w input when im2col may use at most cap floats:
  * 0 for a 1x1 stride-1 convolution (one GEMM straight on the input), else the size of one
- * im2col chunk (K = cin*kh*kw rows by as many output columns as fit in cap, at least one). */
+ * im2col chunk (K = cin*kh*kw rows by as many output columns as fit in cap, at least one),
+ * or of one chunk of Winograd tiles where that is larger (adn_winograd_eligible shapes). */
 size_t adn_conv_scratch_floats(const adn_conv_shape *s, int h, int w, size_t cap);
 
 /* y = act(conv(x) + bias + residual). x is cin x h x w; y is cout x oh x ow (it may be a

@@ -33,8 +33,12 @@ static adn_kernel_role role_of(int step, adn_step_op op, const char *label, adn_
     if (step < 0) return ADN_ROLE_COPY;
     switch (op) {
         case ADN_STEP_CONV:
-            if (label && !strncmp(label, "im2col_", 7)) return ADN_ROLE_IM2COL;
-            if (label && !strcmp(label, "bias_act_f32")) return ADN_ROLE_EPILOGUE;
+            /* Winograd's input transform is its im2col (it gathers the GEMMs' B), its output
+             * transform its epilogue (bias, residual and activation are fused into it) */
+            if (label && (!strncmp(label, "im2col_", 7) || !strncmp(label, "winograd_in_", 12)))
+                return ADN_ROLE_IM2COL;
+            if (label && (!strcmp(label, "bias_act_f32") || !strncmp(label, "winograd_out_", 13)))
+                return ADN_ROLE_EPILOGUE;
             return ADN_ROLE_GEMM;
         case ADN_STEP_MAXPOOL:
         case ADN_STEP_GAP:

@@ -48,6 +48,7 @@ adnet_status adn_device_profile_named(const char *name, const adn_device_entry *
     snprintf(p->name, sizeof p->name, "%s", name);
     /* enough work-items to hide latency on a GPU, and on a CPU enough rows per key tile to
      * amortise the tile's load and barriers; small key tiles only add barriers */
+    p->winograd = 1;
     p->attn_target_threads = 256;
     p->attn_max_bk = 128;
     p->attn_min_preferred_bk = 32;
@@ -89,11 +90,12 @@ adnet_status adn_device_profile_check(const adn_device_profile *p) {
 }
 
 adnet_status adn_device_profile_resolve(const adn_device_entry *e, adn_device_profile *p) {
-    int named, gemm, im2col, attention;
+    int named, gemm, im2col, attention, winograd;
     ADN_TRY(adn_setting_choice(ADN_SETTING_PROFILE, &named));
     ADN_TRY(adn_setting_choice(ADN_SETTING_GEMM, &gemm));
     ADN_TRY(adn_setting_choice(ADN_SETTING_IM2COL, &im2col));
     ADN_TRY(adn_setting_choice(ADN_SETTING_ATTENTION, &attention));
+    ADN_TRY(adn_setting_choice(ADN_SETTING_WINOGRAD, &winograd));
     const char *base = named >= 0 ? adn_setting_words(ADN_SETTING_PROFILE)[named]
                        : e->info.type == ADNET_DEVICE_CPU ? "cpu"
                                                           : "gpu";
@@ -106,11 +108,13 @@ adnet_status adn_device_profile_resolve(const adn_device_entry *e, adn_device_pr
     if (im2col >= 0) p->im2col = im2col_of_word[im2col];
     p->gemm_b_panels = p->gemm == ADN_GEMM_ADNET && p->im2col == ADN_IM2COL_ROWS;
     if (attention >= 0) p->attention = attention_of_word[attention];
+    if (winograd >= 0) p->winograd = winograd == 0; /* "on", "off" */
     return adn_device_profile_check(p);
 }
 
 void adn_device_profile_describe(const adn_device_profile *p, char *dst, size_t cap) {
-    snprintf(dst, cap, "%s (gemm %s, im2col %s%s, attention %s)", p->name,
+    snprintf(dst, cap, "%s (gemm %s, im2col %s%s, attention %s%s)", p->name,
              adn_gemm_backend_name(p->gemm), adn_im2col_name(p->im2col),
-             p->gemm_b_panels ? " in panels" : "", adn_attention_name(p->attention));
+             p->gemm_b_panels ? " in panels" : "", adn_attention_name(p->attention),
+             p->winograd ? ", winograd" : "");
 }

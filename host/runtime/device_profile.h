@@ -33,6 +33,9 @@ typedef struct adn_device_profile {
      * only with both (else B is row-major) */
     int gemm_b_panels;
     adn_attention_kernel attention;
+    /* 3x3 stride-1 convolutions carry Winograd's F(4x4, 3x3) form and run it where it pays
+     * (cl/winograd.cl): on every kind of device, it saves multiplies wherever they run */
+    int winograd;
     /* attention_tiled's tile choice: work-items per group aimed at, the largest key tile, the
      * key tile halved down to before the query block shrinks, the most row blocks per group */
     int attn_target_threads, attn_max_bk, attn_min_preferred_bk, attn_max_nrb;
@@ -47,7 +50,7 @@ adnet_status adn_device_profile_named(const char *name, const adn_device_entry *
                                       adn_device_profile *p);
 
 /* The profile a device opened now gets: by its type, then the settings "profile", "gemm",
- * "im2col", "attention". Forcing only the GEMM backend brings the im2col that feeds it
+ * "im2col", "attention", "winograd". Forcing only the GEMM backend brings the im2col that feeds it
  * (adnet's GEMM: rows in panels; CLBlast's: generic), unless im2col is forced as well. A
  * setting outside its words fails naming the setting. */
 adnet_status adn_device_profile_resolve(const adn_device_entry *e, adn_device_profile *p);
@@ -60,7 +63,7 @@ const char *adn_gemm_backend_name(adn_gemm_backend b);  /* "clblast", "adnet" */
 const char *adn_im2col_name(adn_im2col_variant v);      /* "generic", "rows" */
 const char *adn_attention_name(adn_attention_kernel k); /* "tiled", "rows", "direct" */
 
-/* One line: "cpu (gemm adnet, im2col rows in panels, attention rows)". */
+/* One line: "cpu (gemm adnet, im2col rows in panels, attention rows, winograd)". */
 void adn_device_profile_describe(const adn_device_profile *p, char *dst, size_t cap);
 
 #endif

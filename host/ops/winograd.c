@@ -1,0 +1,210 @@
+/* Winograd's F(4x4, 3x3) for adn_conv: the weight transform (once, at load time), the choice
+ * against im2col + GEMM, and the run: per chunk of tiles, the input transform, 36 GEMMs (one
+ * per point of the 6x6 transform, U_xi times V_xi) and the output transform with the epilogue
+ * fused in (cl/winograd.cl). */
+#include "winograd.h"
+
+#include "gemm.h"
+#include "launch.h"
+#include "status.h"
+
+#include <math.h>
+#include <stdint.h>
+
+enum { TILE = 4, POINTS = 36 };
+
+int adn_winograd_eligible(const adn_conv_shape *s) {
+    return s->kh == 3 && s->kw == 3 && s->stride == 1 && s->pad == s->dilation;
+}
+
+size_t adn_winograd_weight_floats(const adn_conv_shape *s) {
+    return (size_t)POINTS * (size_t)s->cout * (size_t)s->cin;
+}
+
+/* G of F(4, 3): the 6 transform points of a 3-tap kernel. */
+static const double G[6][3] = {{1.0 / 4, 0, 0},
+                               {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                               {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                               {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                               {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                               {0, 0, 1}};
+
+void adn_winograd_weights(const adn_conv_shape *s, const float *oihw, float *u) {
+    const size_t plane = (size_t)s->cout * s->cin;
+    for (int o = 0; o < s->cout; o++)
+        for (int i = 0; i < s->cin; i++) {
+            const float *g = oihw + ((size_t)o * s->cin + i) * 9;
+            double gg[6][3]; /* G g */
+            for (int r = 0; r < 6; r++)
+                for (int q = 0; q < 3; q++)
+                    gg[r][q] = G[r][0] * g[q] + G[r][1] * g[3 + q] + G[r][2] * g[6 + q];
+            for (int r = 0; r < 6; r++)
+                for (int q = 0; q < 6; q++) {
+                    double v = gg[r][0] * G[q][0] + gg[r][1] * G[q][1] + gg[r][2] * G[q][2];
+                    u[(size_t)(r * 6 + q) * plane + (size_t)o * s->cin + i] = (float)v;
+                }
+        }
+}
+
+/* Tiles per sub-grid along one axis: the largest of the d sub-grids has ceil(n / d) points. */
+static int tiles_along(int n, int d) {
+    int sub = (n + d - 1) / d;
+    return (sub + TILE - 1) / TILE;
+}
+
+static size_t tile_count(const adn_conv_shape *s, int h, int w) {
+    size_t d = (size_t)s->dilation;
+    return d * d * (size_t)tiles_along(h, s->dilation) * (size_t)tiles_along(w, s->dilation);
+}
+
+/* The cost model, in multiply-adds of the GEMM: the transforms of one tile cost about this
+ * many per channel (in and out; they are memory-bound gathers and scatters of 36 values), and a
+ * Winograd convolution about this many more in fixed costs than im2col's (three launches, small
+ * GEMMs). Both were fitted to the per-layer times of R101 at 321x177 and 857x481 on PoCL's CPU
+ * device (docs/benchmarks.md); the channel term is why the stem's and layer1's 64-channel
+ * convolutions stay on im2col, whose transforms would cost as much as the products saved. */
+#define TRANSFORM_MACS_PER_CHANNEL 4500.0
+#define FIXED_MACS                 1.1e8
+
+int adn_winograd_pays(const adn_conv_shape *s, int h, int w) {
+    if (!adn_winograd_eligible(s)) return 0;
+    const double cc = (double)s->cin * (double)s->cout;
+    /* im2col + GEMM: 3 taps per kernel row that reaches the input from any output row (the
+     * rows left out for a whole chunk; a chunk usually spans the map) */
+    int rows = 0;
+    for (int ky = 0; ky < 3; ky++) {
+        int top = -s->pad + ky * s->dilation, bottom = h - 1 - s->pad + ky * s->dilation;
+        if (top <= h - 1 && bottom >= 0) rows++;
+    }
+    double direct = 3.0 * rows * (double)h * (double)w * cc;
+    /* Winograd: 36 products per tile (columns padded to whole GEMM panels), the transforms */
+    double tiles = (double)tile_count(s, h, w);
+    double padded = ceil(tiles / ADN_GEMM_PANEL) * ADN_GEMM_PANEL;
+    double wino = POINTS * padded * cc +
+                  TRANSFORM_MACS_PER_CHANNEL * tiles * ((double)s->cin + (double)s->cout) +
+                  FIXED_MACS;
+    return wino < direct;
+}
+
+/* Floats between consecutive matrices V_xi (and M_xi) beyond their own size: one cache line.
+ * Without it the 36 matrices of a large layer lie a multiple of 4 KiB apart, so the 36 values
+ * a tile's transform writes (or reads) map to the same set of a CPU's L1 cache and evict each
+ * other (the input transform took 3 times as long). */
+#define MATRIX_GAP 16
+
+/* Columns each V_xi is laid out for: the chunk's tiles, rounded to whole panels when the
+ * GEMM reads B in panels. */
+static size_t v_columns(size_t nt, int panels) {
+    return panels ? (nt + ADN_GEMM_PANEL - 1) / ADN_GEMM_PANEL * ADN_GEMM_PANEL : nt;
+}
+
+static size_t chunk_floats(const adn_conv_shape *s, size_t nt, int panels) {
+    return (size_t)POINTS *
+           ((size_t)s->cin * v_columns(nt, panels) + (size_t)s->cout * nt + 2 * MATRIX_GAP);
+}
+
+/* Tiles per chunk: as many as cap allows (whole panels when there are more than one), spread
+ * evenly over the chunks the count needs; 0 when not even one tile fits. */
+static size_t chunk_tiles(const adn_conv_shape *s, size_t tiles, size_t cap, int panels) {
+    if (chunk_floats(s, 1, panels) > cap) return 0;
+    size_t per_tile = (size_t)POINTS * ((size_t)s->cin + (size_t)s->cout);
+    size_t nt = cap / per_tile;
+    if (nt < 1) nt = 1;
+    if (nt > tiles) nt = tiles;
+    size_t unit = panels && nt >= ADN_GEMM_PANEL ? ADN_GEMM_PANEL : 1;
+    if (nt < tiles) {
+        nt = nt / unit * unit;
+        size_t chunks = (tiles + nt - 1) / nt;
+        nt = ((tiles + chunks - 1) / chunks + unit - 1) / unit * unit;
+    }
+    /* V's columns round up to whole panels: that must not outgrow cap */
+    while (nt > unit && chunk_floats(s, nt, panels) > cap) nt -= unit;
+    while (nt > 1 && chunk_floats(s, nt, panels) > cap) nt--;
+    return nt;
+}
+
+size_t adn_winograd_scratch_floats(const adn_conv_shape *s, int h, int w, size_t cap) {
+    if (!adn_winograd_eligible(s) || h < 1 || w < 1) return 0;
+    /* laid out for panels, the larger of the two layouts */
+    size_t nt = chunk_tiles(s, tile_count(s, h, w), cap, 1);
+    return nt ? chunk_floats(s, nt, 1) : 0;
+}
+
+int adn_winograd_fits(const adn_device *dev, const adn_conv_shape *s, size_t scratch_floats) {
+    return chunk_floats(s, 1, dev->profile.gemm_b_panels) <= scratch_floats;
+}
+
+adnet_status adn_winograd_conv(adn_device *dev, const adn_conv_weights *cw, const adn_tensor *x,
+                               const adn_tensor *y, const adn_tensor *residual, adn_activation act,
+                               cl_mem scratch_mem, size_t scratch_off, size_t scratch_floats,
+                               const char *desc) {
+    const adn_conv_shape *s = &cw->shape;
+    const int panels = dev->profile.gemm_b_panels;
+    const size_t tiles = tile_count(s, x->h, x->w);
+    size_t nt = chunk_tiles(s, tiles, scratch_floats, panels);
+    if (!scratch_mem || nt == 0)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                        "adn_conv: the %s needs at least %zu scratch floats (one Winograd tile), "
+                        "got %zu%s",
+                        desc, chunk_floats(s, 1, panels), scratch_floats,
+                        scratch_mem ? "" : " and no buffer");
+    if (scratch_off + chunk_floats(s, nt, panels) > UINT32_MAX || tiles > UINT32_MAX)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                        "adn_conv: the %s's Winograd scratch is out of the kernels' 32-bit range",
+                        desc);
+    const size_t cin = (size_t)s->cin, cout = (size_t)s->cout;
+    const size_t ldm = v_columns(nt, panels), vstride = cin * ldm + MATRIX_GAP;
+    const size_t v_off = scratch_off, m_off = scratch_off + POINTS * vstride;
+    cl_uint x_off = (cl_uint)x->off, h = (cl_uint)x->h, w = (cl_uint)x->w;
+    cl_uint cin_u = (cl_uint)cin, d = (cl_uint)s->dilation;
+    cl_uint th = (cl_uint)tiles_along(x->h, s->dilation);
+    cl_uint tw = (cl_uint)tiles_along(x->w, s->dilation);
+    cl_uint v_off_u = (cl_uint)v_off, m_off_u = (cl_uint)m_off, ldm_u = (cl_uint)ldm;
+    cl_uint vstride_u = (cl_uint)vstride;
+    cl_uint packed = (cl_uint)panels, y_off = (cl_uint)y->off;
+    cl_uint b_off = (cl_uint)cw->bias_off, r_off = residual ? (cl_uint)residual->off : 0;
+    cl_int has_bias = cw->bias != NULL, has_res = residual != NULL, act_i = (cl_int)act;
+    cl_float slope = ADN_LEAKY_SLOPE;
+    /* absent inputs are bound to y's buffer and never read: some drivers refuse NULL buffers */
+    cl_mem bias = cw->bias ? cw->bias : y->mem, res = residual ? residual->mem : y->mem;
+    for (size_t t0 = 0; t0 < tiles; t0 += nt) {
+        size_t n = tiles - t0 < nt ? tiles - t0 : nt;
+        cl_uint t0_u = (cl_uint)t0, n_u = (cl_uint)n;
+        adn_karg in_args[] = {ADN_KARG(x->mem), ADN_KARG(x_off),       ADN_KARG(h),
+                              ADN_KARG(w),      ADN_KARG(cin_u),       ADN_KARG(d),
+                              ADN_KARG(th),     ADN_KARG(tw),          ADN_KARG(t0_u),
+                              ADN_KARG(n_u),    ADN_KARG(scratch_mem), ADN_KARG(v_off_u),
+                              ADN_KARG(ldm_u),  ADN_KARG(vstride_u),   ADN_KARG(packed)};
+        const int n_in = (int)(sizeof in_args / sizeof in_args[0]);
+        /* the CPU shape, with the rows im2col: a work-item per panel of 32 tiles */
+        const int rows = dev->profile.im2col == ADN_IM2COL_ROWS;
+        size_t panel_range[2] = {(n + 31) / 32, cin};
+        size_t in_range[2] = {n, cin};
+        if (rows)
+            ADN_TRY(adn_run_kernel_grouped(dev, "winograd_in_rows_f32", 2, panel_range, 1, n_in,
+                                           in_args));
+        else
+            ADN_TRY(adn_run_kernel(dev, "winograd_in_f32", 2, in_range, n_in, in_args));
+        /* M_xi = U_xi V_xi for the 36 points, in one batch */
+        const size_t mstride = cout * n + MATRIX_GAP;
+        cl_uint mstride_u = (cl_uint)mstride;
+        ADN_TRY(adn_gemm_batched(dev, POINTS, cout, n, cin, cw->wino, cw->wino_off, cin, cout * cin,
+                                 scratch_mem, v_off, ldm, vstride, panels, scratch_mem, m_off, n,
+                                 mstride, desc));
+        adn_karg out_args[] = {
+            ADN_KARG(scratch_mem), ADN_KARG(m_off_u), ADN_KARG(mstride_u), ADN_KARG(h),
+            ADN_KARG(w),           ADN_KARG(d),       ADN_KARG(th),        ADN_KARG(tw),
+            ADN_KARG(t0_u),        ADN_KARG(n_u),     ADN_KARG(y->mem),    ADN_KARG(y_off),
+            ADN_KARG(bias),        ADN_KARG(b_off),   ADN_KARG(has_bias),  ADN_KARG(res),
+            ADN_KARG(r_off),       ADN_KARG(has_res), ADN_KARG(act_i),     ADN_KARG(slope)};
+        const int n_out = (int)(sizeof out_args / sizeof out_args[0]);
+        size_t out_panels[2] = {(n + 31) / 32, cout};
+        size_t out_range[2] = {n, cout};
+        if (rows)
+            ADN_TRY(adn_run_kernel_grouped(dev, "winograd_out_rows_f32", 2, out_panels, 1, n_out,
+                                           out_args));
+        else
+            ADN_TRY(adn_run_kernel(dev, "winograd_out_f32", 2, out_range, n_out, out_args));
+    }
+    return ADNET_OK;
+}
