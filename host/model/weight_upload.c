@@ -68,20 +68,24 @@ static adnet_status fold_layer(const adn_weights *w, const adn_layer_desc *d, fl
 }
 
 /* Whether a layer gets its Winograd form on dev, and whether it keeps its plain form too. The
- * form is 4 times the plain one, so it is made only where adn_winograd_pays can choose it at
- * the sizes the network runs: 128 channels or more on both sides (below, the transforms cost
- * what the products save) and dilations up to 12 (wider ones leave most of a tile outside the
- * small sub-grids: the ASPP's 24 and 36). Dilations up to 4 pay on every feature map larger
- * than a few tiles, so their plain form is not kept; wider ones fall back to im2col on small
- * maps. The profile can turn Winograd off (ADNET_WINOGRAD=off), e.g. to save device memory. */
-#define WINOGRAD_MIN_CHANNELS 128
-#define WINOGRAD_MAX_DILATION 12
-#define PLAIN_FROM_DILATION   8
+ * form is 4 times the plain one, so it is made only where it was measured to pay
+ * (docs/benchmarks.md): 64 channels or more on both sides, at most 1024 inputs (the ASPP's
+ * 2048 make chunks of few tiles whose GEMMs stream 4 times the weights: slower than im2col at
+ * dilations 24 and 36 and at 321x177, 20 % faster only for dilation 12 at 857x481, not worth
+ * its 151 MiB), and dilations up to 16 (wider ones leave most of a tile outside the small
+ * sub-grids). Dilations up to 4 pay on every feature map larger than a few tiles, so their
+ * plain form is not kept; wider ones fall back to im2col on small maps (adn_winograd_pays).
+ * The profile can turn Winograd off (ADNET_WINOGRAD=off), e.g. to save device memory. */
+#define WINOGRAD_MIN_CHANNELS       64
+#define WINOGRAD_MAX_INPUT_CHANNELS 1024
+#define WINOGRAD_MAX_DILATION       16
+#define PLAIN_FROM_DILATION         8
 
 static int has_winograd(const adn_device *dev, const adn_layer_desc *d) {
     const adn_conv_shape *s = &d->shape;
     return dev->profile.winograd && adn_winograd_eligible(s) && s->cin >= WINOGRAD_MIN_CHANNELS &&
-           s->cout >= WINOGRAD_MIN_CHANNELS && s->dilation <= WINOGRAD_MAX_DILATION;
+           s->cin <= WINOGRAD_MAX_INPUT_CHANNELS && s->cout >= WINOGRAD_MIN_CHANNELS &&
+           s->dilation <= WINOGRAD_MAX_DILATION;
 }
 
 static int has_plain(const adn_device *dev, const adn_layer_desc *d) {

@@ -8,6 +8,7 @@
 #include "gemm.h"
 #include "launch.h"
 #include "status.h"
+#include "conv_chunks.h"
 #include "winograd.h"
 
 #include <stdint.h>
@@ -84,6 +85,23 @@ adnet_status adn_bias_act(adn_device *dev, const adn_tensor *y, cl_mem bias_mem,
     return run_bias_act(dev, y, bias_mem, bias_off, residual, act);
 }
 
+size_t adn_conv_chunk_columns(size_t n, size_t k, size_t scratch_floats, int gemm_panels,
+                              int *panels) {
+    size_t cols = scratch_floats / k;
+    *panels = 0;
+    if (cols < 1) return 0;
+    /* adnet's GEMM reads B fastest in panels of 32 columns, which the rows im2col writes
+     * directly (the profile says whether); chunks then hold whole panels (the last one
+     * partial), which needs a scratch of at least one panel */
+    *panels = gemm_panels && cols >= ADN_GEMM_PANEL;
+    size_t unit = *panels ? ADN_GEMM_PANEL : 1;
+    /* as many chunks as the scratch requires, of even width (in whole units): a thin last
+     * chunk would make a GEMM too narrow to run efficiently */
+    cols = cols / unit * unit;
+    size_t chunks = (n + cols - 1) / cols;
+    return ((n + chunks - 1) / chunks + unit - 1) / unit * unit;
+}
+
 /* The kernel rows [*ky0, *ky0 + *nky) whose taps lie inside the input (0 <= iy < h) for at
  * least one of the output rows oy_first .. oy_last; the others read only padding there and
  * are left out of that chunk's product. The input row iy = oy stride - pad + ky dilation
@@ -104,6 +122,21 @@ static void kernel_rows_inside(const adn_conv_shape *s, int h, int oy_first, int
     if (first < 0) first = last = 0;
     *ky0 = first;
     *nky = last - first + 1;
+}
+
+double adn_conv_im2col_taps(const adn_conv_shape *s, int h, int w, size_t cols) {
+    int oh = adn_conv_out_dim(h, s->kh, s->stride, s->pad, s->dilation);
+    int ow = adn_conv_out_dim(w, s->kw, s->stride, s->pad, s->dilation);
+    size_t n = (size_t)oh * ow;
+    double taps = 0;
+    for (size_t col0 = 0; cols > 0 && col0 < n; col0 += cols) {
+        size_t nc = n - col0 < cols ? n - col0 : cols;
+        int ky0, nky;
+        kernel_rows_inside(s, h, (int)(col0 / (size_t)ow), (int)((col0 + nc - 1) / (size_t)ow),
+                           &ky0, &nky);
+        taps += (double)nky * s->kw * (double)nc;
+    }
+    return taps;
 }
 
 void adn_conv_weight_order(const adn_conv_shape *s, const float *oihw, float *ohiw) {
@@ -172,7 +205,8 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
     if (cw->bias) ADN_TRY(adn_check_range_disjoint(cw->bias, cw->bias_off, m, y, op, "bias", "y"));
     /* Winograd where it is the only form, else where the scratch holds it and it pays */
     if (cw->wino && (!cw->weight || (scratch_mem && adn_winograd_fits(dev, s, scratch_floats) &&
-                                     adn_winograd_pays(s, x->h, x->w)))) {
+                                     adn_winograd_pays(s, x->h, x->w, scratch_floats,
+                                                       dev->profile.gemm_b_panels)))) {
         const char *sr = "scratch";
         if (scratch_mem) {
             ADN_TRY(
@@ -187,9 +221,15 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
         return adn_winograd_conv(dev, cw, x, y, residual, act, scratch_mem, scratch_off,
                                  scratch_floats, desc);
     }
+    /* adnet's GEMM applies the epilogue as it stores each chunk's columns (bias, and the
+     * residual at the same columns); CLBlast's output gets the separate pass at the end */
+    const int fused = adn_gemm_fuses_epilogue(dev);
+    adn_gemm_epilogue epi = {cw->bias, cw->bias_off, residual ? residual->mem : NULL,
+                             residual ? residual->off : 0, (int)act};
+    const adn_gemm_epilogue *ep = fused ? &epi : NULL;
     if (is_pointwise(s)) {
-        ADN_TRY(adn_gemm(dev, m, n, k, cw->weight, cw->weight_off, k, x->mem, x->off, n, y->mem,
-                         y->off, n, desc, 0));
+        ADN_TRY(adn_gemm_epi(dev, m, n, k, cw->weight, cw->weight_off, k, x->mem, x->off, n, 0,
+                             y->mem, y->off, n, ep, desc, 0));
     } else {
         size_t cols = scratch_mem ? scratch_floats / k : 0;
         if (cols < 1)
@@ -197,17 +237,9 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
                             "%s: the %s needs at least %zu scratch floats (one im2col column), "
                             "got %zu%s",
                             op, desc, k, scratch_floats, scratch_mem ? "" : " and no buffer");
-        /* adnet's GEMM reads B fastest in panels of 32 columns, which the rows im2col writes
-         * directly (the profile says whether); chunks then hold whole panels (the last one
-         * partial), which needs a scratch of at least one panel */
         const adn_device_profile *prof = &dev->profile;
-        int panels = prof->gemm_b_panels && cols >= ADN_GEMM_PANEL;
-        size_t unit = panels ? ADN_GEMM_PANEL : 1;
-        /* as many chunks as the scratch requires, of even width (in whole units): a thin
-         * last chunk would make a GEMM too narrow to run efficiently */
-        cols = cols / unit * unit;
-        size_t chunks = (n + cols - 1) / cols;
-        cols = ((n + chunks - 1) / chunks + unit - 1) / unit * unit;
+        int panels;
+        cols = adn_conv_chunk_columns(n, k, scratch_floats, prof->gemm_b_panels, &panels);
         if (scratch_off > UINT32_MAX - cols * k)
             return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
                             "%s: scratch offset %zu is out of the kernels' 32-bit range", op,
@@ -251,14 +283,11 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
             }
             /* the weight columns of kernel rows ky0 .. ky0 + nky - 1: contiguous in OHIW */
             size_t a_off = cw->weight_off + (size_t)ky0 * per_ky;
-            if (panels)
-                ADN_TRY(adn_gemm_b_panels(dev, m, nc, kc, cw->weight, a_off, k, scratch_mem,
-                                          scratch_off, y->mem, y->off + col0, n, desc));
-            else
-                ADN_TRY(adn_gemm(dev, m, nc, kc, cw->weight, a_off, k, scratch_mem, scratch_off, nc,
-                                 y->mem, y->off + col0, n, desc, col0));
+            epi.res_off = residual ? residual->off + col0 : 0;
+            ADN_TRY(adn_gemm_epi(dev, m, nc, kc, cw->weight, a_off, k, scratch_mem, scratch_off, nc,
+                                 panels, y->mem, y->off + col0, n, ep, desc, col0));
         }
     }
-    if (!cw->bias && !residual && act == ADN_ACT_NONE) return ADNET_OK;
+    if (fused || (!cw->bias && !residual && act == ADN_ACT_NONE)) return ADNET_OK;
     return run_bias_act(dev, y, cw->bias, cw->bias_off, residual, act);
 }

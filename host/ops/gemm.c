@@ -33,7 +33,8 @@ enum { NR = ADN_GEMM_PANEL, MC = 256 };
 static adnet_status gemm_adnet(adn_device *dev, size_t batch, size_t m, size_t n, size_t k,
                                cl_mem a, size_t a_off, size_t lda, size_t sa, cl_mem b,
                                size_t b_off, size_t ldb, size_t sb, int b_packed, cl_mem c,
-                               size_t c_off, size_t ldc, size_t sc, const char *what) {
+                               size_t c_off, size_t ldc, size_t sc, const adn_gemm_epilogue *epi,
+                               const char *what) {
     /* the last product's matrices reach furthest; the first's offsets are the smallest */
     size_t z = batch - 1;
     ADN_TRY(check_matrix(a, a_off + z * sa, m, k, lda, what, "A (the weights)", m, n, k));
@@ -51,10 +52,22 @@ static adnet_status gemm_adnet(adn_device *dev, size_t batch, size_t m, size_t n
     cl_uint lda_u = (cl_uint)lda, ldb_u = (cl_uint)ldb, ldc_u = (cl_uint)ldc;
     cl_uint packed_u = b_packed ? 1u : 0u;
     cl_uint sa_u = (cl_uint)sa, sb_u = (cl_uint)sb, sc_u = (cl_uint)sc;
-    adn_karg args[] = {ADN_KARG(m_u),   ADN_KARG(n_u),      ADN_KARG(k_u),  ADN_KARG(a),
-                       ADN_KARG(a_o),   ADN_KARG(lda_u),    ADN_KARG(b),    ADN_KARG(b_o),
-                       ADN_KARG(ldb_u), ADN_KARG(packed_u), ADN_KARG(c),    ADN_KARG(c_o),
-                       ADN_KARG(ldc_u), ADN_KARG(sa_u),     ADN_KARG(sb_u), ADN_KARG(sc_u)};
+    /* the epilogue's absent inputs are bound to C's buffer and never read */
+    adn_gemm_epilogue none = {NULL, 0, NULL, 0, 0};
+    if (!epi) epi = &none;
+    if (epi->bias) ADN_TRY(check_matrix(epi->bias, epi->bias_off, 1, m, m, what, "bias", m, n, k));
+    if (epi->res)
+        ADN_TRY(check_matrix(epi->res, epi->res_off, m, n, ldc, what, "the residual", m, n, k));
+    cl_mem bias = epi->bias ? epi->bias : c, res = epi->res ? epi->res : c;
+    cl_uint bias_o = (cl_uint)epi->bias_off, res_o = (cl_uint)epi->res_off;
+    cl_int has_bias = epi->bias != NULL, has_res = epi->res != NULL, act = epi->act;
+    cl_float slope = 0.01f; /* In-Place ABN's leaky ReLU (ADN_LEAKY_SLOPE) */
+    adn_karg args[] = {ADN_KARG(m_u),   ADN_KARG(n_u),      ADN_KARG(k_u),      ADN_KARG(a),
+                       ADN_KARG(a_o),   ADN_KARG(lda_u),    ADN_KARG(b),        ADN_KARG(b_o),
+                       ADN_KARG(ldb_u), ADN_KARG(packed_u), ADN_KARG(c),        ADN_KARG(c_o),
+                       ADN_KARG(ldc_u), ADN_KARG(sa_u),     ADN_KARG(sb_u),     ADN_KARG(sc_u),
+                       ADN_KARG(bias),  ADN_KARG(bias_o),   ADN_KARG(has_bias), ADN_KARG(res),
+                       ADN_KARG(res_o), ADN_KARG(has_res),  ADN_KARG(act),      ADN_KARG(slope)};
     size_t range[3] = {(n + NR - 1) / NR, (m + MC - 1) / MC, batch};
     return adn_run_kernel_grouped(dev, "gemm_nn_f32", 3, range, 1,
                                   (int)(sizeof args / sizeof args[0]), args);
@@ -70,11 +83,8 @@ static adnet_status check_dims(size_t m, size_t n, size_t k, size_t lda, const c
 adnet_status adn_gemm(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
                       size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
                       size_t ldc, const char *what, size_t col0) {
-    ADN_TRY(check_dims(m, n, k, lda, what));
-    if (dev->profile.gemm == ADN_GEMM_ADNET)
-        return gemm_adnet(dev, 1, m, n, k, a, a_off, lda, 0, b, b_off, ldb, 0, 0, c, c_off, ldc, 0,
-                          what);
-    return adn_gemm_clblast(dev, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, what, col0);
+    return adn_gemm_epi(dev, m, n, k, a, a_off, lda, b, b_off, ldb, 0, c, c_off, ldc, NULL, what,
+                        col0);
 }
 
 adnet_status adn_gemm_b_panels(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a,
@@ -82,8 +92,7 @@ adnet_status adn_gemm_b_panels(adn_device *dev, size_t m, size_t n, size_t k, cl
                                size_t c_off, size_t ldc, const char *what) {
     if (dev->profile.gemm != ADN_GEMM_ADNET)
         return adn_fail(ADNET_ERR_INTERNAL, "GEMM for %s: B in panels needs adnet's GEMM", what);
-    ADN_TRY(check_dims(m, n, k, lda, what));
-    return gemm_adnet(dev, 1, m, n, k, a, a_off, lda, 0, b, b_off, 0, 0, 1, c, c_off, ldc, 0, what);
+    return adn_gemm_epi(dev, m, n, k, a, a_off, lda, b, b_off, 0, 1, c, c_off, ldc, NULL, what, 0);
 }
 
 adnet_status adn_gemm_batched(adn_device *dev, size_t batch, size_t m, size_t n, size_t k, cl_mem a,
@@ -94,11 +103,29 @@ adnet_status adn_gemm_batched(adn_device *dev, size_t batch, size_t m, size_t n,
     if (batch == 0) return ADNET_OK;
     if (dev->profile.gemm == ADN_GEMM_ADNET)
         return gemm_adnet(dev, batch, m, n, k, a, a_off, lda, a_stride, b, b_off, ldb, b_stride,
-                          b_panels, c, c_off, ldc, c_stride, what);
+                          b_panels, c, c_off, ldc, c_stride, NULL, what);
     if (b_panels)
         return adn_fail(ADNET_ERR_INTERNAL, "GEMM for %s: B in panels needs adnet's GEMM", what);
     for (size_t z = 0; z < batch; z++)
         ADN_TRY(adn_gemm_clblast(dev, m, n, k, a, a_off + z * a_stride, lda, b,
                                  b_off + z * b_stride, ldb, c, c_off + z * c_stride, ldc, what, 0));
     return ADNET_OK;
+}
+
+int adn_gemm_fuses_epilogue(const adn_device *dev) {
+    return dev->profile.gemm == ADN_GEMM_ADNET;
+}
+
+adnet_status adn_gemm_epi(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
+                          size_t lda, cl_mem b, size_t b_off, size_t ldb, int b_panels, cl_mem c,
+                          size_t c_off, size_t ldc, const adn_gemm_epilogue *epi, const char *what,
+                          size_t col0) {
+    ADN_TRY(check_dims(m, n, k, lda, what));
+    if (dev->profile.gemm == ADN_GEMM_ADNET)
+        return gemm_adnet(dev, 1, m, n, k, a, a_off, lda, 0, b, b_off, ldb, 0, b_panels, c, c_off,
+                          ldc, 0, epi, what);
+    if (epi || b_panels)
+        return adn_fail(ADNET_ERR_INTERNAL,
+                        "GEMM for %s: an epilogue or B in panels needs adnet's GEMM", what);
+    return adn_gemm_clblast(dev, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, what, col0);
 }

@@ -4,6 +4,20 @@
 
 #include "device.h"
 
+/* What adnet's GEMM can apply as it stores C, instead of a separate pass (the convolutions'
+ * epilogue): C = act(A B + bias[row] + res), res laid out as C (leading dimension ldc), its
+ * element res_off matching C's first. act is an adn_activation (0 none, 1 ReLU, 2 leaky). */
+typedef struct adn_gemm_epilogue {
+    cl_mem bias; /* NULL: none */
+    size_t bias_off;
+    cl_mem res; /* NULL: none */
+    size_t res_off;
+    int act;
+} adn_gemm_epilogue;
+
+/* Whether dev's GEMM backend applies an epilogue itself (adnet's; CLBlast's does not). */
+int adn_gemm_fuses_epilogue(const adn_device *dev);
+
 /* C[m x n] (leading dimension ldc) = A[m x k] (leading dimension lda >= k) B[k x n]
  * (leading dimension ldb), all row-major float32 at element offsets, on the device's GEMM
  * backend (the device profile's gemm). what names the operation in errors ("conv 3->5 ..."); col0
@@ -11,6 +25,13 @@
 adnet_status adn_gemm(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
                       size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c, size_t c_off,
                       size_t ldc, const char *what, size_t col0);
+
+/* adn_gemm with an epilogue (epi NULL: none; else only where adn_gemm_fuses_epilogue), and B
+ * in panels as adn_gemm_b_panels takes it when b_panels. */
+adnet_status adn_gemm_epi(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
+                          size_t lda, cl_mem b, size_t b_off, size_t ldb, int b_panels, cl_mem c,
+                          size_t c_off, size_t ldc, const adn_gemm_epilogue *epi, const char *what,
+                          size_t col0);
 
 /* Columns per panel of adn_gemm_b_panels's B. */
 #define ADN_GEMM_PANEL 32

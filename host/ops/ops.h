@@ -78,11 +78,12 @@ size_t adn_winograd_weight_floats(const adn_conv_shape *s);
 /* The Winograd form of an OIHW weight: u[xi][o][i] = (G g G^T)[xi] for each 3x3 kernel g,
  * computed in double, xi = 6 row + column of the 6x6 transform. */
 void adn_winograd_weights(const adn_conv_shape *s, const float *oihw, float *u);
-/* Whether the Winograd path is expected to be faster than im2col + GEMM on an h x w input:
- * its 36 products per tile (tiles partly outside a small sub-grid included) and its transforms
- * against the taps im2col keeps (kernel rows in the padding left out); a cost model fitted to
- * measurements (host/ops/winograd.c). */
-int adn_winograd_pays(const adn_conv_shape *s, int h, int w);
+/* Whether the Winograd path is expected to be faster than im2col + GEMM on an h x w input with
+ * scratch_floats of scratch (panels: the device's GEMM reads B in panels): its 36 products per
+ * tile (tiles partly outside a small sub-grid included) and its transforms against the taps
+ * im2col keeps chunk by chunk (kernel rows in the padding left out), its B matrices and its
+ * epilogue; a cost model fitted to measurements (host/ops/winograd.c). */
+int adn_winograd_pays(const adn_conv_shape *s, int h, int w, size_t scratch_floats, int panels);
 
 /* Multiply-adds of a convolution on an h x w input. */
 double adn_conv_macs(const adn_conv_shape *s, int h, int w);

@@ -4,6 +4,7 @@
  * fused in (cl/winograd.cl). */
 #include "winograd.h"
 
+#include "conv_chunks.h"
 #include "gemm.h"
 #include "launch.h"
 #include "status.h"
@@ -57,32 +58,36 @@ static size_t tile_count(const adn_conv_shape *s, int h, int w) {
     return d * d * (size_t)tiles_along(h, s->dilation) * (size_t)tiles_along(w, s->dilation);
 }
 
-/* The cost model, in multiply-adds of the GEMM: the transforms of one tile cost about this
- * many per channel (in and out; they are memory-bound gathers and scatters of 36 values), and a
- * Winograd convolution about this many more in fixed costs than im2col's (three launches, small
- * GEMMs). Both were fitted to the per-layer times of R101 at 321x177 and 857x481 on PoCL's CPU
- * device (docs/benchmarks.md); the channel term is why the stem's and layer1's 64-channel
- * convolutions stay on im2col, whose transforms would cost as much as the products saved. */
-#define TRANSFORM_MACS_PER_CHANNEL 4500.0
-#define FIXED_MACS                 1.1e8
+/* The cost model, in multiply-adds of the GEMM: least-squares fits to the per-layer times of
+ * every 3x3 convolution of R101 at 321x177 and 857x481 (64 to 2048 channels, dilations 1 to
+ * 36), each run both ways on PoCL's CPU device (docs/benchmarks.md). im2col + GEMM: the
+ * products, plus the B matrix im2col writes (38 multiply-adds' time per float) and the
+ * separate epilogue pass (108 per output). Winograd: the 36 products per tile (at 1.04: its
+ * GEMMs are small), plus the input transform (6300 per tile and input channel: gathers and 36
+ * scattered stores) and the output transform (2500 per tile and output channel). */
+#define WINO_GEMM_FACTOR          1.04
+#define WINO_IN_PER_TILE_CHANNEL  6300.0
+#define WINO_OUT_PER_TILE_CHANNEL 2500.0
+#define IM2COL_PER_FLOAT          38.0
+#define EPILOGUE_PER_OUTPUT       108.0
 
-int adn_winograd_pays(const adn_conv_shape *s, int h, int w) {
-    if (!adn_winograd_eligible(s)) return 0;
-    const double cc = (double)s->cin * (double)s->cout;
-    /* im2col + GEMM: 3 taps per kernel row that reaches the input from any output row (the
-     * rows left out for a whole chunk; a chunk usually spans the map) */
-    int rows = 0;
-    for (int ky = 0; ky < 3; ky++) {
-        int top = -s->pad + ky * s->dilation, bottom = h - 1 - s->pad + ky * s->dilation;
-        if (top <= h - 1 && bottom >= 0) rows++;
-    }
-    double direct = 3.0 * rows * (double)h * (double)w * cc;
-    /* Winograd: 36 products per tile (columns padded to whole GEMM panels), the transforms */
+int adn_winograd_pays(const adn_conv_shape *s, int h, int w, size_t scratch_floats, int panels) {
+    if (!adn_winograd_eligible(s) || h < 1 || w < 1) return 0;
+    const double cin = s->cin, cout = s->cout, hw = (double)h * w;
+    /* im2col + GEMM as adn_conv would run it in this scratch: the taps of the kernel rows
+     * that reach the input, chunk by chunk */
+    size_t k = (size_t)s->cin * 9, n = (size_t)h * w;
+    int chunk_panels;
+    size_t cols = adn_conv_chunk_columns(n, k, scratch_floats, panels, &chunk_panels);
+    if (cols == 0) return 1; /* im2col does not fit: Winograd is the only way */
+    double taps = adn_conv_im2col_taps(s, h, w, cols);
+    double direct =
+        taps * cin * cout + IM2COL_PER_FLOAT * taps * cin + EPILOGUE_PER_OUTPUT * hw * cout;
+    /* Winograd: columns padded to whole GEMM panels */
     double tiles = (double)tile_count(s, h, w);
     double padded = ceil(tiles / ADN_GEMM_PANEL) * ADN_GEMM_PANEL;
-    double wino = POINTS * padded * cc +
-                  TRANSFORM_MACS_PER_CHANNEL * tiles * ((double)s->cin + (double)s->cout) +
-                  FIXED_MACS;
+    double wino = WINO_GEMM_FACTOR * POINTS * padded * cin * cout +
+                  WINO_IN_PER_TILE_CHANNEL * tiles * cin + WINO_OUT_PER_TILE_CHANNEL * tiles * cout;
     return wino < direct;
 }
 
