@@ -273,6 +273,17 @@ static void print_result(const adn_bench_result *r, uint64_t rss) {
                names[i], t[i]->mean_s, 1.0 / t[i]->mean_s, g, p1, p2, t[i]->median_s, t[i]->min_s,
                t[i]->max_s, t[i]->n);
     }
+    if (r->frame_exec_macs > 0) {
+        /* the work actually done: what the hardware's peak measures against */
+        double g = 2.0 * r->frame_exec_macs / r->cached.mean_s / 1e9;
+        char p1[16], p2[16];
+        fmt_pct(p1, sizeof p1, g, r->fma_gflops);
+        fmt_pct(p2, sizeof p2, g, r->sgemm_gflops);
+        printf("  %-22s %9s %8s %9.1f %8s %8s   (%.2f of the frame's %.2f GMAC computed: "
+               "Winograd's products, im2col's kept taps)\n",
+               "  on executed MACs", "", "", g, p1, p2, r->frame_exec_macs / 1e9,
+               r->frame_macs / 1e9);
+    }
     print_first("cold cache", &r->cold);
     print_first("warm cache", &r->warm);
     printf("  peak: FMA kernel ");

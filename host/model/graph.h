@@ -30,6 +30,8 @@ typedef struct adn_step_info {
     const char *name;  /* "layer3.4.conv2", "attention", ... */
     const char *group; /* stem, layer1..layer4, aspp, head, attention, classifier */
     double macs;       /* multiply-adds (0 for data movement) */
+    double exec_macs;  /* of them, those the device computes (adn_conv_executed_macs: Winograd's
+                          products, im2col's kept taps); set by the model for its device */
     int out_c, out_h, out_w;
 } adn_step_info;
 

@@ -94,6 +94,20 @@ static plan *find_plan(adnet_model *m, int width, int height) {
     return NULL;
 }
 
+/* The multiply-adds each step computes on this model's device, by the path adn_conv takes. */
+static void count_executed(const adnet_model *m, adn_graph *g) {
+    for (int i = 0; i < g->ns; i++) {
+        const adn_gstep *s = &g->s[i];
+        adn_step_info *info = &g->infos[i];
+        info->exec_macs = info->macs;
+        if (s->info.op == ADN_STEP_CONV && s->layer >= 0 && s->layer < m->weights.n_convs) {
+            const adn_gvalue *in = &g->v[s->in];
+            info->exec_macs = adn_conv_executed_macs(m->dev, &m->weights.convs[s->layer], in->h,
+                                                     in->w, s->scratch_floats);
+        }
+    }
+}
+
 adnet_status adn_model_prepare(adnet_model *m, int width, int height) {
     if (find_plan(m, width, height)) return ADNET_OK;
     if (width < 1 || height < 1 || width > 16384 || height > 16384)
@@ -114,6 +128,7 @@ adnet_status adn_model_prepare(adnet_model *m, int width, int height) {
         st = adn_graph_build(&p->g[k], &m->arch, m->layers, m->n_layers, m->scratch_cap,
                              (adn_graph_kind)k, width, height);
         if (st == ADNET_OK) st = adn_graph_plan(&p->g[k]);
+        if (st == ADNET_OK) count_executed(m, &p->g[k]);
     }
     if (st != ADNET_OK) {
         adn_graph_free(&p->g[0]);

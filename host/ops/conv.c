@@ -157,6 +157,31 @@ static adnet_status check_conv_shape(const adn_conv_shape *s, const char *op) {
     return ADNET_OK;
 }
 
+/* Winograd where it is the only form, else where the scratch holds it and it pays. */
+static int uses_winograd(const adn_device *dev, const adn_conv_weights *cw, int h, int w,
+                         int has_scratch, size_t scratch_floats) {
+    const adn_conv_shape *s = &cw->shape;
+    return cw->wino && (!cw->weight ||
+                        (has_scratch && adn_winograd_fits(dev, s, scratch_floats) &&
+                         adn_winograd_pays(s, h, w, scratch_floats, dev->profile.gemm_b_panels)));
+}
+
+double adn_conv_executed_macs(const adn_device *dev, const adn_conv_weights *cw, int h, int w,
+                              size_t scratch_floats) {
+    const adn_conv_shape *s = &cw->shape;
+    if (uses_winograd(dev, cw, h, w, scratch_floats > 0, scratch_floats))
+        return adn_winograd_executed_macs(s, h, w);
+    if (is_pointwise(s)) return adn_conv_macs(s, h, w);
+    size_t k = (size_t)s->cin * s->kh * s->kw;
+    int oh = adn_conv_out_dim(h, s->kh, s->stride, s->pad, s->dilation);
+    int ow = adn_conv_out_dim(w, s->kw, s->stride, s->pad, s->dilation);
+    int panels;
+    size_t cols = adn_conv_chunk_columns((size_t)oh * ow, k, scratch_floats,
+                                         dev->profile.gemm_b_panels, &panels);
+    if (cols == 0) return 0;
+    return adn_conv_im2col_taps(s, h, w, cols) * s->cin * s->cout;
+}
+
 adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_tensor *x,
                       const adn_tensor *y, const adn_tensor *residual, adn_activation act,
                       cl_mem scratch_mem, size_t scratch_off, size_t scratch_floats) {
@@ -203,10 +228,7 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
         ADN_TRY(adn_check_range_disjoint(cw->wino, cw->wino_off, adn_winograd_weight_floats(s), y,
                                          op, "Winograd weight", "y"));
     if (cw->bias) ADN_TRY(adn_check_range_disjoint(cw->bias, cw->bias_off, m, y, op, "bias", "y"));
-    /* Winograd where it is the only form, else where the scratch holds it and it pays */
-    if (cw->wino && (!cw->weight || (scratch_mem && adn_winograd_fits(dev, s, scratch_floats) &&
-                                     adn_winograd_pays(s, x->h, x->w, scratch_floats,
-                                                       dev->profile.gemm_b_panels)))) {
+    if (uses_winograd(dev, cw, x->h, x->w, scratch_mem != NULL, scratch_floats)) {
         const char *sr = "scratch";
         if (scratch_mem) {
             ADN_TRY(

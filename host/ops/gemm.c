@@ -106,10 +106,8 @@ adnet_status adn_gemm_batched(adn_device *dev, size_t batch, size_t m, size_t n,
                           b_panels, c, c_off, ldc, c_stride, NULL, what);
     if (b_panels)
         return adn_fail(ADNET_ERR_INTERNAL, "GEMM for %s: B in panels needs adnet's GEMM", what);
-    for (size_t z = 0; z < batch; z++)
-        ADN_TRY(adn_gemm_clblast(dev, m, n, k, a, a_off + z * a_stride, lda, b,
-                                 b_off + z * b_stride, ldb, c, c_off + z * c_stride, ldc, what, 0));
-    return ADNET_OK;
+    return adn_gemm_clblast_batched(dev, batch, m, n, k, a, a_off, lda, a_stride, b, b_off, ldb,
+                                    b_stride, c, c_off, ldc, c_stride, what);
 }
 
 int adn_gemm_fuses_epilogue(const adn_device *dev) {

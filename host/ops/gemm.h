@@ -47,7 +47,7 @@ adnet_status adn_gemm_b_panels(adn_device *dev, size_t m, size_t n, size_t k, cl
 /* batch products alike in shape, the z-th one's matrices at a_off + z a_stride, b_off + z
  * b_stride and c_off + z c_stride (as adn_gemm, or in panels as adn_gemm_b_panels when
  * b_panels): one launch on adnet's backend, so that many small products fill the device
- * together; one CLBlast call each on CLBlast's. */
+ * together; one strided-batched call on CLBlast's. */
 adnet_status adn_gemm_batched(adn_device *dev, size_t batch, size_t m, size_t n, size_t k, cl_mem a,
                               size_t a_off, size_t lda, size_t a_stride, cl_mem b, size_t b_off,
                               size_t ldb, size_t b_stride, int b_panels, cl_mem c, size_t c_off,

@@ -88,3 +88,21 @@ adnet_status adn_gemm_clblast(adn_device *dev, size_t m, size_t n, size_t k, cl_
     adn_device_trace(dev, ev);
     return ADNET_OK;
 }
+
+adnet_status adn_gemm_clblast_batched(adn_device *dev, size_t batch, size_t m, size_t n, size_t k,
+                                      cl_mem a, size_t a_off, size_t lda, size_t a_stride, cl_mem b,
+                                      size_t b_off, size_t ldb, size_t b_stride, cl_mem c,
+                                      size_t c_off, size_t ldc, size_t c_stride, const char *what) {
+    cl_event ev = NULL;
+    CLBlastStatusCode st = CLBlastSgemmStridedBatched(
+        CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, m, n, k, 1.0f, a, a_off, lda,
+        a_stride, b, b_off, ldb, b_stride, 0.0f, c, c_off, ldc, c_stride, batch, &dev->queue,
+        adn_device_event_slot(dev, &ev));
+    if (st != CLBlastSuccess)
+        return adn_fail(ADNET_ERR_MATMUL,
+                        "CLBlastSgemmStridedBatched for %s (%zu products of M=%zu N=%zu K=%zu) "
+                        "failed: %s (%d)",
+                        what, batch, m, n, k, clblast_status_name(st), (int)st);
+    adn_device_trace(dev, ev);
+    return ADNET_OK;
+}

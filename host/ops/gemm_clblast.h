@@ -10,4 +10,11 @@ adnet_status adn_gemm_clblast(adn_device *dev, size_t m, size_t n, size_t k, cl_
                               size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c,
                               size_t c_off, size_t ldc, const char *what, size_t col0);
 
+/* batch products alike in shape, the z-th one's matrices a_stride, b_stride and c_stride
+ * floats after the first's, in one call (CLBlast's strided-batched SGEMM). */
+adnet_status adn_gemm_clblast_batched(adn_device *dev, size_t batch, size_t m, size_t n, size_t k,
+                                      cl_mem a, size_t a_off, size_t lda, size_t a_stride, cl_mem b,
+                                      size_t b_off, size_t ldb, size_t b_stride, cl_mem c,
+                                      size_t c_off, size_t ldc, size_t c_stride, const char *what);
+
 #endif

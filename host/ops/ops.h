@@ -87,6 +87,12 @@ int adn_winograd_pays(const adn_conv_shape *s, int h, int w, size_t scratch_floa
 
 /* Multiply-adds of a convolution on an h x w input. */
 double adn_conv_macs(const adn_conv_shape *s, int h, int w);
+/* The multiply-adds adn_conv actually performs on dev for an h x w input with scratch_floats of
+ * scratch: Winograd's products (36 per tile, tiles outside the map included) where it takes
+ * that path, else im2col's kept taps (kernel rows in the padding left out), else the nominal
+ * count. Against the nominal count it says how much work the algorithms saved. */
+double adn_conv_executed_macs(const adn_device *dev, const adn_conv_weights *cw, int h, int w,
+                              size_t scratch_floats);
 
 /* Scratch floats adn_conv needs for an h x w input when im2col may use at most cap floats:
  * 0 for a 1x1 stride-1 convolution (one GEMM straight on the input), else the size of one

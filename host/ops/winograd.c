@@ -128,6 +128,10 @@ static size_t chunk_tiles(const adn_conv_shape *s, size_t tiles, size_t cap, int
     return nt;
 }
 
+double adn_winograd_executed_macs(const adn_conv_shape *s, int h, int w) {
+    return (double)POINTS * (double)tile_count(s, h, w) * s->cin * s->cout;
+}
+
 size_t adn_winograd_scratch_floats(const adn_conv_shape *s, int h, int w, size_t cap) {
     if (!adn_winograd_eligible(s) || h < 1 || w < 1) return 0;
     /* laid out for panels, the larger of the two layouts */

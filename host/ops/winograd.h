@@ -11,6 +11,10 @@
  * not even one tile fits in cap (adn_conv then takes im2col). */
 size_t adn_winograd_scratch_floats(const adn_conv_shape *s, int h, int w, size_t cap);
 
+/* The GEMM multiply-adds of the Winograd path on an h x w input: 36 per tile and channel pair,
+ * the tiles of every sub-grid counted (also those partly or wholly outside the map). */
+double adn_winograd_executed_macs(const adn_conv_shape *s, int h, int w);
+
 /* Whether scratch_floats hold one chunk (one tile) of the Winograd path on dev. */
 int adn_winograd_fits(const adn_device *dev, const adn_conv_shape *s, size_t scratch_floats);
 

@@ -172,6 +172,7 @@ static adnet_status copy_steps(adnet_model *m, int w, int h, adn_graph_kind g,
         step_kind(&steps[i], layers, n_layers, b->kind, sizeof b->kind);
         b->op = steps[i].op;
         b->macs = steps[i].macs;
+        b->exec_macs = steps[i].exec_macs;
         b->out_c = steps[i].out_c;
         b->out_h = steps[i].out_h;
         b->out_w = steps[i].out_w;
@@ -419,6 +420,7 @@ static adnet_status plan_figures(adnet_model *m, adn_bench_result *r) {
     for (int i = 0; i < r->frame.n_steps; i++) {
         const adn_bench_step *s = &r->frame.steps[i];
         r->frame_macs += s->macs;
+        r->frame_exec_macs += s->exec_macs;
         if (s->op == ADN_STEP_ATTENTION) r->attention_macs += s->macs;
         if (!strcmp(s->group, "classifier")) r->classifier_macs += s->macs;
     }

@@ -44,6 +44,7 @@ typedef struct adn_bench_step {
     char kind[24];  /* conv1x1, conv1x1_s2, conv3x3, conv3x3_s2, conv3x3_dilated, maxpool, ... */
     adn_step_op op;
     double macs;
+    double exec_macs; /* those the device computes (adn_step_info.exec_macs) */
     int out_c, out_h, out_w;
     double s;
 } adn_bench_step;
@@ -95,6 +96,8 @@ typedef struct adn_bench_result {
     double classifier_macs; /* the classifier */
     double released_macs;   /* a frame of the released loop: the frame graph, plus one feature
                                extraction of the anchor for the models that use it */
+    double frame_exec_macs; /* of frame_macs, those the device computes: Winograd's products and
+                               im2col's kept taps instead of the nominal ones */
     /* steady state, wall-clock per frame (upload, network, logits back on the host) */
     adn_timing cached, recomputed;
     adn_bench_profile frame;  /* frame graph, anchor cached */

@@ -208,6 +208,7 @@ cJSON *adn_bench_result_json(const adn_bench_result *r) {
     cJSON_AddNumberToObject(fl, "attention_macs", r->attention_macs);
     cJSON_AddNumberToObject(fl, "classifier_macs", r->classifier_macs);
     cJSON_AddNumberToObject(fl, "frame_macs", r->frame_macs);
+    cJSON_AddNumberToObject(fl, "frame_executed_macs", r->frame_exec_macs);
     cJSON_AddNumberToObject(fl, "released_loop_macs", r->released_macs);
 
     if (r->dry_run) {
