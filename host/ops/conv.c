@@ -124,13 +124,35 @@ static void kernel_rows_inside(const adn_conv_shape *s, int h, int oy_first, int
     *nky = last - first + 1;
 }
 
+/* The output rows oy .. *last that leave out the same kernel rows as oy (a band: near the top
+ * and bottom edges a dilated kernel's outer rows read only padding). A chunk never crosses a
+ * band, so each leaves out exactly what its rows allow; one chunk over the whole map would
+ * keep every kernel row that any of its rows needs. */
+static int band_end(const adn_conv_shape *s, int h, int oh, int oy) {
+    int ky0, nky, k2, n2, last = oy;
+    kernel_rows_inside(s, h, oy, oy, &ky0, &nky);
+    while (last + 1 < oh) {
+        kernel_rows_inside(s, h, last + 1, last + 1, &k2, &n2);
+        if (k2 != ky0 || n2 != nky) break;
+        last++;
+    }
+    return last;
+}
+
+/* The chunk that starts at output column col0: at most cols columns, within col0's band. */
+static size_t chunk_at(const adn_conv_shape *s, int h, int oh, int ow, size_t col0, size_t cols) {
+    size_t band_stop = (size_t)(band_end(s, h, oh, (int)(col0 / (size_t)ow)) + 1) * (size_t)ow;
+    size_t left = band_stop - col0;
+    return left < cols ? left : cols;
+}
+
 double adn_conv_im2col_taps(const adn_conv_shape *s, int h, int w, size_t cols) {
     int oh = adn_conv_out_dim(h, s->kh, s->stride, s->pad, s->dilation);
     int ow = adn_conv_out_dim(w, s->kw, s->stride, s->pad, s->dilation);
     size_t n = (size_t)oh * ow;
     double taps = 0;
-    for (size_t col0 = 0; cols > 0 && col0 < n; col0 += cols) {
-        size_t nc = n - col0 < cols ? n - col0 : cols;
+    for (size_t col0 = 0, nc = 0; cols > 0 && col0 < n; col0 += nc) {
+        nc = chunk_at(s, h, oh, ow, col0, cols);
         int ky0, nky;
         kernel_rows_inside(s, h, (int)(col0 / (size_t)ow), (int)((col0 + nc - 1) / (size_t)ow),
                            &ky0, &nky);
@@ -278,8 +300,8 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
         cl_uint pad = (cl_uint)s->pad, dil = (cl_uint)s->dilation, ow_u = (cl_uint)ow;
         cl_uint s_off = (cl_uint)scratch_off;
         size_t per_ky = (size_t)s->cin * s->kw; /* matrix rows per kernel row */
-        for (size_t col0 = 0; col0 < n; col0 += cols) {
-            size_t nc = n - col0 < cols ? n - col0 : cols;
+        for (size_t col0 = 0, nc = 0; col0 < n; col0 += nc) {
+            nc = chunk_at(s, x->h, oh, ow, col0, cols);
             int ky0, nky;
             kernel_rows_inside(s, x->h, (int)(col0 / (size_t)ow),
                                (int)((col0 + nc - 1) / (size_t)ow), &ky0, &nky);
