@@ -143,6 +143,20 @@ int adn_winograd_fits(const adn_device *dev, const adn_conv_shape *s, size_t scr
     return chunk_floats(s, 1, dev->profile.gemm_b_panels) <= scratch_floats;
 }
 
+/* A transform over n tiles and `channels` channels: on CPU devices (the rows im2col's
+ * profile) the kernel of a work-item per panel of 32 tiles, in groups of one; elsewhere the
+ * one of a work-item per (tile, channel). */
+static adnet_status run_transform(adn_device *dev, const char *rows_kernel,
+                                  const char *generic_kernel, size_t n, size_t channels, int n_args,
+                                  const adn_karg *args) {
+    if (dev->profile.im2col == ADN_IM2COL_ROWS) {
+        size_t panels[2] = {(n + ADN_GEMM_PANEL - 1) / ADN_GEMM_PANEL, channels};
+        return adn_run_kernel_grouped(dev, rows_kernel, 2, panels, 1, n_args, args);
+    }
+    size_t range[2] = {n, channels};
+    return adn_run_kernel(dev, generic_kernel, 2, range, n_args, args);
+}
+
 adnet_status adn_winograd_conv(adn_device *dev, const adn_conv_weights *cw, const adn_tensor *x,
                                const adn_tensor *y, const adn_tensor *residual, adn_activation act,
                                cl_mem scratch_mem, size_t scratch_off, size_t scratch_floats,
@@ -184,16 +198,8 @@ adnet_status adn_winograd_conv(adn_device *dev, const adn_conv_weights *cw, cons
                               ADN_KARG(th),     ADN_KARG(tw),          ADN_KARG(t0_u),
                               ADN_KARG(n_u),    ADN_KARG(scratch_mem), ADN_KARG(v_off_u),
                               ADN_KARG(ldm_u),  ADN_KARG(vstride_u),   ADN_KARG(packed)};
-        const int n_in = (int)(sizeof in_args / sizeof in_args[0]);
-        /* the CPU shape, with the rows im2col: a work-item per panel of 32 tiles */
-        const int rows = dev->profile.im2col == ADN_IM2COL_ROWS;
-        size_t panel_range[2] = {(n + 31) / 32, cin};
-        size_t in_range[2] = {n, cin};
-        if (rows)
-            ADN_TRY(adn_run_kernel_grouped(dev, "winograd_in_rows_f32", 2, panel_range, 1, n_in,
-                                           in_args));
-        else
-            ADN_TRY(adn_run_kernel(dev, "winograd_in_f32", 2, in_range, n_in, in_args));
+        ADN_TRY(run_transform(dev, "winograd_in_rows_f32", "winograd_in_f32", n, cin,
+                              (int)(sizeof in_args / sizeof in_args[0]), in_args));
         /* M_xi = U_xi V_xi for the 36 points, in one batch */
         const size_t mstride = cout * n + MATRIX_GAP;
         cl_uint mstride_u = (cl_uint)mstride;
@@ -206,14 +212,8 @@ adnet_status adn_winograd_conv(adn_device *dev, const adn_conv_weights *cw, cons
             ADN_KARG(t0_u),        ADN_KARG(n_u),     ADN_KARG(y->mem),    ADN_KARG(y_off),
             ADN_KARG(bias),        ADN_KARG(b_off),   ADN_KARG(has_bias),  ADN_KARG(res),
             ADN_KARG(r_off),       ADN_KARG(has_res), ADN_KARG(act_i),     ADN_KARG(slope)};
-        const int n_out = (int)(sizeof out_args / sizeof out_args[0]);
-        size_t out_panels[2] = {(n + 31) / 32, cout};
-        size_t out_range[2] = {n, cout};
-        if (rows)
-            ADN_TRY(adn_run_kernel_grouped(dev, "winograd_out_rows_f32", 2, out_panels, 1, n_out,
-                                           out_args));
-        else
-            ADN_TRY(adn_run_kernel(dev, "winograd_out_f32", 2, out_range, n_out, out_args));
+        ADN_TRY(run_transform(dev, "winograd_out_rows_f32", "winograd_out_f32", n, cout,
+                              (int)(sizeof out_args / sizeof out_args[0]), out_args));
     }
     return ADNET_OK;
 }
