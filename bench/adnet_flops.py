@@ -72,6 +72,7 @@ def count_macs(model, depth, width, height):
     net = ref.ADNetReference(model, depth).eval().to("meta")
     counts = {}
     in_bounds = {}
+    rows_in = {}
     current = {"phase": None}
 
     def conv_hook(name):
@@ -87,6 +88,12 @@ def count_macs(model, depth, width, height):
                                        module.padding[axis], module.dilation[axis])
             inside = output.shape[1] * (module.in_channels // module.groups) * taps
             in_bounds[key] = in_bounds.get(key, 0) + inside
+            # only whole kernel rows that read padding left out (columns kept)
+            row_taps = in_bounds_taps(inputs[0].shape[2], output.shape[2], module.kernel_size[0],
+                                      module.stride[0], module.padding[0], module.dilation[0])
+            rows = (output.shape[1] * (module.in_channels // module.groups) * row_taps *
+                    module.kernel_size[1] * output.shape[3])
+            rows_in[key] = rows_in.get(key, 0) + rows
         return hook
 
     handles = [m.register_forward_hook(conv_hook(n)) for n, m in net.named_modules()
@@ -99,6 +106,7 @@ def count_macs(model, depth, width, height):
         key = (current["phase"], "attention")
         counts[key] = counts.get(key, 0) + 2 * mq * mkv * e
         in_bounds[key] = in_bounds.get(key, 0) + 2 * mq * mkv * e
+        rows_in[key] = rows_in.get(key, 0) + 2 * mq * mkv * e
         return original_attend(q, kv)
 
     ref.attend = counting_attend
@@ -138,6 +146,11 @@ def count_macs(model, depth, width, height):
             "frame_macs": sum(inside_groups.values()),
             "groups": inside_groups,
         },
+        # the frame counting the taps of kernel rows that read inside the input for their
+        # output row (whole padded kernel rows left out, padded columns kept): what adnet's
+        # im2col computes without Winograd
+        "rows_in_bounds_frame_macs": sum(v for (phase, _), v in rows_in.items()
+                                         if phase == "frame"),
     }
 
 

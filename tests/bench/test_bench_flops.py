@@ -73,6 +73,20 @@ def main():
                   "released_loop_macs"):
             check(res["flops"][k] == want[k], "%s R%d %s: %s %d = independent count %d"
                   % (model, depth, size, k, res["flops"][k], want[k]))
+    # the multiply-adds adnet computes: without Winograd, exactly the taps of the kernel rows
+    # that read inside the input, row by row (im2col's chunks never cross a band of rows that
+    # leave out the same kernel rows), counted independently; with it, fewer
+    os.environ["ADNET_WINOGRAD"] = "off"
+    plain = dry_run(adnet, out, "ad", 101, "321x177")
+    del os.environ["ADNET_WINOGRAD"]
+    wino = dry_run(adnet, out, "ad", 101, "321x177")
+    if plain and wino:
+        want = adnet_flops.count_macs("ad", 101, 321, 177)["rows_in_bounds_frame_macs"]
+        got = plain["flops"]["frame_executed_macs"]
+        check(got == want, "executed MACs without Winograd %d = the rows in bounds %d" % (got, want))
+        nominal, executed = wino["flops"]["frame_macs"], wino["flops"]["frame_executed_macs"]
+        check(0 < executed < got < nominal,
+              "executed with Winograd %d < without %d < nominal %d" % (executed, got, nominal))
     # in-bounds taps, hand-counted: a 3-tap dilation-36 axis of 61 (ASPP conv4 at 857x481):
     # the centre tap always, the outer taps for 61 - 36 = 25 positions each
     check(adnet_flops.in_bounds_taps(61, 61, 3, 1, 36, 36) == 61 + 25 + 25,
