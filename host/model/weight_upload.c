@@ -163,7 +163,8 @@ static adnet_status upload(adn_device *dev, const adn_weights *w, const adn_laye
         }
     }
     /* the host image of the largest layer, laid out as on the device: plain weight (if
-     * kept), bias, Winograd form (if any); plus the folded OIHW weight the forms come from */
+     * kept), bias (folded in place), Winograd form (if any); plus the folded OIHW weight the
+     * two forms are made from */
     size_t largest_plain = 0;
     for (int i = 0; i < n_layers; i++) {
         const adn_conv_shape *s = &layers[i].shape;
@@ -172,8 +173,7 @@ static adnet_status upload(adn_device *dev, const adn_weights *w, const adn_laye
     }
     float *host = st == ADNET_OK ? calloc(largest, sizeof *host) : NULL;
     float *oihw = st == ADNET_OK ? malloc(largest_plain * sizeof *oihw) : NULL;
-    float *bias = st == ADNET_OK ? malloc(largest_plain * sizeof *bias) : NULL;
-    if (st == ADNET_OK && (!host || !oihw || !bias))
+    if (st == ADNET_OK && (!host || !oihw))
         st = adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
     for (int i = 0; i < n_layers && st == ADNET_OK; i++) {
         const adn_layer_desc *d = &layers[i];
@@ -182,13 +182,11 @@ static adnet_status upload(adn_device *dev, const adn_weights *w, const adn_laye
         size_t plain_n = plain ? align_up(wn) : 0;
         size_t boff = plain_n, uoff = plain_n + align_up((size_t)d->shape.cout);
         int has_bias = 0;
-        st = fold_layer(w, d, oihw, bias, &has_bias);
-        if (st == ADNET_OK && plain) {
+        st = fold_layer(w, d, oihw, host + boff, &has_bias);
+        if (st == ADNET_OK && plain && d->shape.kh > 1) /* OIHW as read, OHIW as adn_conv takes */
+            adn_conv_weight_order(&d->shape, oihw, host);
+        else if (st == ADNET_OK && plain) /* 1x1 and 1-row kernels: the same in both orders */
             memcpy(host, oihw, wn * sizeof *host);
-            if (d->shape.kh > 1) /* OIHW as read, OHIW as adn_conv takes it */
-                adn_conv_weight_order(&d->shape, oihw, host);
-        }
-        if (st == ADNET_OK) memcpy(host + boff, bias, (size_t)d->shape.cout * sizeof *host);
         if (st == ADNET_OK && wino) adn_winograd_weights(&d->shape, oihw, host + uoff);
         if (st == ADNET_OK)
             st = adn_buffer_write(dev, m->bufs[buf_of[i]], off_of[i] * sizeof(float),
@@ -203,7 +201,6 @@ static adnet_status upload(adn_device *dev, const adn_weights *w, const adn_laye
         cw->wino_off = off_of[i] + uoff;
     }
     free(oihw);
-    free(bias);
     free(host);
     free(buf_of);
     free(off_of);

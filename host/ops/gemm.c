@@ -5,6 +5,7 @@
 #include "buffers.h"
 #include "gemm_clblast.h"
 #include "launch.h"
+#include "ops.h"
 #include "status.h"
 
 #include <stdint.h>
@@ -61,7 +62,7 @@ static adnet_status gemm_adnet(adn_device *dev, size_t batch, size_t m, size_t n
     cl_mem bias = epi->bias ? epi->bias : c, res = epi->res ? epi->res : c;
     cl_uint bias_o = (cl_uint)epi->bias_off, res_o = (cl_uint)epi->res_off;
     cl_int has_bias = epi->bias != NULL, has_res = epi->res != NULL, act = epi->act;
-    cl_float slope = 0.01f; /* In-Place ABN's leaky ReLU (ADN_LEAKY_SLOPE) */
+    cl_float slope = ADN_LEAKY_SLOPE;
     adn_karg args[] = {ADN_KARG(m_u),   ADN_KARG(n_u),      ADN_KARG(k_u),      ADN_KARG(a),
                        ADN_KARG(a_o),   ADN_KARG(lda_u),    ADN_KARG(b),        ADN_KARG(b_o),
                        ADN_KARG(ldb_u), ADN_KARG(packed_u), ADN_KARG(c),        ADN_KARG(c_o),

@@ -94,7 +94,7 @@ int adn_winograd_pays(const adn_conv_shape *s, int h, int w, size_t scratch_floa
 /* Floats between consecutive matrices V_xi (and M_xi) beyond their own size: one cache line.
  * Without it the 36 matrices of a large layer lie a multiple of 4 KiB apart, so the 36 values
  * a tile's transform writes (or reads) map to the same set of a CPU's L1 cache and evict each
- * other (the input transform took 3 times as long). */
+ * other (the input transform took a fifth longer: 348 against 287 ms per 857x481 frame). */
 #define MATRIX_GAP 16
 
 /* Columns each V_xi is laid out for: the chunk's tiles, rounded to whole panels when the
