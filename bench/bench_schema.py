@@ -59,6 +59,7 @@ RESULT = {
     "host_per_frame": _opt({"frame_width": "int", "frame_height": "int",
                             "preprocess_s": "num", "postprocess_s": "num"}),
     "gemm_backend?": _opt("str"),
+    "tuning?": "str",  # adnet: the device's `adnet tune` entry, or why the defaults run
     "peak": _opt({"fma_gflops": _opt("num"), "sgemm_gflops": _opt("num"),
                   "sgemm_kind?": _opt("str")}),
     "memory": {"device_peak_bytes": _opt("num"), "host_peak_rss_bytes": _opt("num")},

@@ -12,10 +12,16 @@
  * where each product alone has a few column tiles), work-groups of 1 x 1 x 1. Partial column tiles load and store through bounds checks;
  * partial row tiles read a valid row in place of the missing ones and store only their own. */
 
-#define GEMM_MR 8   /* rows of a register tile */
-#define GEMM_NR 32  /* columns of a register tile: two float16 */
+#define GEMM_MR 8  /* rows of a register tile */
+#define GEMM_NR 32 /* columns of a register tile: two float16 */
+/* The two sizes `adnet tune` chooses per device (build options from the device profile; the
+ * host computes the grid from the same profile values). */
+#ifndef GEMM_MC
 #define GEMM_MC 256 /* rows per work-item: each B tile is used by GEMM_MC / GEMM_MR tiles */
+#endif
+#ifndef GEMM_KC
 #define GEMM_KC 256 /* depth per pass: a GEMM_KC x GEMM_NR tile of B is 32 KiB */
+#endif
 
 /* The epilogue the GEMM applies as it stores its last depth block (the convolutions' bias,
  * residual and activation, as bias_act_f32 does in a separate pass): each value of C read and

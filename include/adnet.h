@@ -85,7 +85,10 @@ ADNET_API const char *adnet_last_error(void);
  *   "attention"  force the attention kernel: "tiled", "rows" or "direct"
  *   "winograd"   Winograd's F(4x4, 3x3) for 3x3 convolutions where it pays: "on" (the
  *                default) or "off" (less device memory for the weights)
- *   "cache_dir"  where compiled kernels are cached (default $XDG_CACHE_HOME/adnet)
+ *   "cache_dir"  where compiled kernels and `adnet tune`'s entries are cached (default
+ *                $XDG_CACHE_HOME/adnet)
+ *   "tune"       "on" (the default): a device with an `adnet tune` entry in the cache runs
+ *                with its tuned kernel parameters; "off": the built-in defaults
  * Unset, each device gets the profile of its kind. An unknown option or a word outside an
  * option's list is ADNET_ERR_INVALID_ARGUMENT. Applies to devices and models opened later. */
 ADNET_API adnet_status adnet_set_option(const char *name, const char *value);

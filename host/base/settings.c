@@ -24,6 +24,7 @@ static const struct {
     {"attention", "ADNET_ATTENTION", attention_words},
     {"winograd", "ADNET_WINOGRAD", on_off_words},
     {"cache_dir", "ADNET_CACHE_DIR", NULL},
+    {"tune", "ADNET_TUNE", on_off_words},
 };
 
 /* Values set by call (NULL: not set, the environment applies). */

@@ -18,6 +18,7 @@ typedef enum adn_setting {
     ADN_SETTING_ATTENTION,  /* tiled | rows | direct (ADNET_ATTENTION) */
     ADN_SETTING_WINOGRAD,   /* on | off: Winograd's 3x3 convolutions (ADNET_WINOGRAD) */
     ADN_SETTING_CACHE_DIR,  /* the kernel cache directory (ADNET_CACHE_DIR) */
+    ADN_SETTING_TUNE,       /* on | off: apply `adnet tune`'s cached entry (ADNET_TUNE) */
     ADN_SETTING_COUNT
 } adn_setting;
 

@@ -286,6 +286,7 @@ static void print_result(const adn_bench_result *r, uint64_t rss) {
     }
     print_first("cold cache", &r->cold);
     print_first("warm cache", &r->warm);
+    printf("  kernel parameters: %s\n", r->tuning);
     printf("  peak: FMA kernel ");
     if (r->fma_gflops > 0)
         printf("%.1f GFLOP/s (%s)", r->fma_gflops, r->fma_kernel);

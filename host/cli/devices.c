@@ -4,6 +4,7 @@
 
 #include "adnet.h"
 #include "device_profile.h"
+#include "tuning.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -58,6 +59,8 @@ static int print_json(int n, int chosen) {
         cJSON_AddBoolToObject(pj, "gemm_b_panels", p.gemm_b_panels);
         cJSON_AddStringToObject(pj, "attention", adn_attention_name(p.attention));
         cJSON_AddBoolToObject(pj, "winograd", p.winograd);
+        cJSON_AddBoolToObject(pj, "tuned", p.tuned);
+        cJSON_AddStringToObject(pj, "tuning", p.tuning);
         cJSON_AddItemToArray(arr, d);
     }
     char *text = cJSON_Print(root);
@@ -174,6 +177,7 @@ int cmd_devices(int argc, char **argv) {
         adn_device_profile p;
         profile_line(i, line, sizeof line, &p);
         printf("    profile %s\n", line);
+        printf("    kernel parameters: %s\n", p.tuning);
     }
     return CLI_EXIT_OK;
 }

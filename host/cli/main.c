@@ -19,6 +19,7 @@ static const command commands[] = {
     {"eval", cmd_eval, "score masks against DAVIS annotations (J, F, as DAVIS-2016 does)"},
     {"inspect", cmd_inspect, "describe a weights file and check it against the architecture"},
     {"bench", cmd_bench, "measure speed, where the time goes, peak and memory per device"},
+    {"tune", cmd_tune, "search each device's kernel parameters and cache the fastest"},
 };
 
 static void usage(FILE *out) {
@@ -30,7 +31,8 @@ static void usage(FILE *out) {
     fprintf(out, "\n'adnet <command> --help' shows a command's options.\n"
                  "Environment: ADNET_DEVICE (default device spec), ADNET_CACHE_DIR (kernel "
                  "cache),\nADNET_GEMM (clblast or adnet: the convolutions' matrix product; "
-                 "default adnet's on CPU\ndevices, CLBlast's elsewhere).\n");
+                 "default adnet's on CPU\ndevices, CLBlast's elsewhere), ADNET_TUNE (off: ignore "
+                 "`adnet tune`'s entries).\n");
 }
 
 int main(int argc, char **argv) {

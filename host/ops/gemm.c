@@ -26,8 +26,9 @@ static adnet_status check_matrix(cl_mem mem, size_t off, size_t rows, size_t col
     return ADNET_OK;
 }
 
-/* the tile sizes of cl/gemm.cl: 32 columns per work-item, 256 rows */
-enum { NR = ADN_GEMM_PANEL, MC = 256 };
+/* the columns per work-item of cl/gemm.cl; its rows per work-item are the profile's gemm_mc,
+ * the program's build option GEMM_MC */
+enum { NR = ADN_GEMM_PANEL };
 
 /* batch products alike in shape, the z-th one's matrices at a_off + z sa, b_off + z sb and
  * c_off + z sc (the kernel's dimension 2). */
@@ -69,7 +70,8 @@ static adnet_status gemm_adnet(adn_device *dev, size_t batch, size_t m, size_t n
                        ADN_KARG(ldc_u), ADN_KARG(sa_u),     ADN_KARG(sb_u),     ADN_KARG(sc_u),
                        ADN_KARG(bias),  ADN_KARG(bias_o),   ADN_KARG(has_bias), ADN_KARG(res),
                        ADN_KARG(res_o), ADN_KARG(has_res),  ADN_KARG(act),      ADN_KARG(slope)};
-    size_t range[3] = {(n + NR - 1) / NR, (m + MC - 1) / MC, batch};
+    size_t mc = (size_t)dev->profile.gemm_mc;
+    size_t range[3] = {(n + NR - 1) / NR, (m + mc - 1) / mc, batch};
     return adn_run_kernel_grouped(dev, "gemm_nn_f32", 3, range, 1,
                                   (int)(sizeof args / sizeof args[0]), args);
 }

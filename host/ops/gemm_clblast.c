@@ -2,6 +2,7 @@
 #include "gemm_clblast.h"
 
 #include "status.h"
+#include "tuning.h"
 
 #include <clblast_c.h>
 
@@ -73,9 +74,48 @@ static const char *clblast_status_name(CLBlastStatusCode s) {
     return "unknown CLBlast status";
 }
 
+/* Gives CLBlast the profile's tuned parameter sets (tuning.h) for this device, once per change:
+ * CLBlast keeps them per OpenCL device for the rest of the process. A set of -1 is CLBlast's own
+ * choice, which cannot be given back once overridden: a tuned device is never untuned in the
+ * same process. */
+/* The OpenCL devices CLBlast has been given parameters for in this process. */
+static cl_device_id given_devices[32];
+static int n_given;
+
+int adn_gemm_clblast_params_given(const adn_device *dev) {
+    for (int i = 0; i < n_given; i++)
+        if (given_devices[i] == dev->entry.device) return 1;
+    return 0;
+}
+
+static adnet_status give_clblast_params(adn_device *dev) {
+    static const adn_tunable which[3] = {ADN_TUNE_CLBLAST_XGEMM, ADN_TUNE_CLBLAST_DIRECT,
+                                         ADN_TUNE_CLBLAST_THRESHOLD};
+    for (int i = 0; i < 3; i++) {
+        int v = adn_tunable_get(&dev->profile, which[i]);
+        if (v < 0 || v == dev->clblast_given[i]) continue;
+        adn_clblast_params ps;
+        if (!adn_clblast_param_set(which[i], v, &ps))
+            return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "no CLBlast parameter set %d for %s", v,
+                            adn_tunable_name(which[i]));
+        CLBlastStatusCode st =
+            CLBlastOverrideParameters(dev->entry.device, ps.kernel, CLBlastPrecisionSingle,
+                                      (size_t)ps.n, (const char **)ps.names, ps.values);
+        if (st != CLBlastSuccess)
+            return adn_fail(ADNET_ERR_MATMUL,
+                            "CLBlastOverrideParameters(%s, set %d) failed: %s (%d)", ps.kernel, v,
+                            clblast_status_name(st), (int)st);
+        dev->clblast_given[i] = v;
+        if (!adn_gemm_clblast_params_given(dev) && n_given < 32)
+            given_devices[n_given++] = dev->entry.device;
+    }
+    return ADNET_OK;
+}
+
 adnet_status adn_gemm_clblast(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
                               size_t lda, cl_mem b, size_t b_off, size_t ldb, cl_mem c,
                               size_t c_off, size_t ldc, const char *what, size_t col0) {
+    ADN_TRY(give_clblast_params(dev));
     cl_event ev = NULL;
     CLBlastStatusCode st = CLBlastSgemm(
         CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, m, n, k, 1.0f, a, a_off, lda,
@@ -93,6 +133,7 @@ adnet_status adn_gemm_clblast_batched(adn_device *dev, size_t batch, size_t m, s
                                       cl_mem a, size_t a_off, size_t lda, size_t a_stride, cl_mem b,
                                       size_t b_off, size_t ldb, size_t b_stride, cl_mem c,
                                       size_t c_off, size_t ldc, size_t c_stride, const char *what) {
+    ADN_TRY(give_clblast_params(dev));
     cl_event ev = NULL;
     CLBlastStatusCode st = CLBlastSgemmStridedBatched(
         CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, m, n, k, 1.0f, a, a_off, lda,

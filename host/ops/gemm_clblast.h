@@ -17,4 +17,8 @@ adnet_status adn_gemm_clblast_batched(adn_device *dev, size_t batch, size_t m, s
                                       size_t b_off, size_t ldb, size_t b_stride, cl_mem c,
                                       size_t c_off, size_t ldc, size_t c_stride, const char *what);
 
+/* Whether CLBlast was given parameter sets (the profile's clblast_*) for dev's OpenCL device in
+ * this process: CLBlast keeps them, and its own choice cannot be measured any more. */
+int adn_gemm_clblast_params_given(const adn_device *dev);
+
 #endif

@@ -453,6 +453,7 @@ adnet_status adn_bench_run(const adn_device_entry *device, const adn_bench_confi
         snprintf(r->device.name, sizeof r->device.name, "%.127s", label);
     }
     r->gemm_backend = adn_gemm_backend_name(dev->profile.gemm);
+    snprintf(r->tuning, sizeof r->tuning, "%s", dev->profile.tuning);
     adnet_model *m = NULL;
     adnet_status st = load_model(dev, c, &m);
     if (st == ADNET_OK) {

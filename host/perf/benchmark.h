@@ -113,6 +113,7 @@ typedef struct adn_bench_result {
     int sgemm_n, sgemm_reps;
     const char *gemm_backend; /* the convolutions' GEMM: "clblast" or "adnet" (adn_device.gemm);
                                  the SGEMM peak is measured with it too */
+    char tuning[320]; /* the device profile's tuning: "tuned (...) from PATH" or "defaults: ..." */
     adn_bench_first_frame cold, warm;
 } adn_bench_result;
 

@@ -192,6 +192,7 @@ cJSON *adn_bench_result_json(const adn_bench_result *r) {
     if (!o) return NULL;
     cJSON_AddItemToObject(o, "device", device_json(&r->device));
     cJSON_AddStringToObject(o, "gemm_backend", r->gemm_backend ? r->gemm_backend : "clblast");
+    cJSON_AddStringToObject(o, "tuning", r->tuning);
 
     cJSON *m = cJSON_AddObjectToObject(o, "model");
     cJSON_AddStringToObject(m, "kind", adnet_model_kind_name(r->arch.kind));

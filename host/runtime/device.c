@@ -2,6 +2,7 @@
 
 #include "program.h"
 #include "status.h"
+#include "tuning.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,10 @@ adnet_status adn_device_open(int index, int flags, adn_device **out) {
 adnet_status adn_device_open_entry(const adn_device_entry *entry, int flags, adn_device **out) {
     *out = NULL;
     adn_device_profile profile;
-    ADN_TRY(adn_device_profile_resolve(entry, &profile));
+    if (flags & ADN_DEVICE_UNTUNED)
+        ADN_TRY(adn_device_profile_resolve_untuned(entry, &profile));
+    else
+        ADN_TRY(adn_device_profile_resolve(entry, &profile));
     adn_device *dev = calloc(1, sizeof *dev);
     if (!dev) return adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
     dev->entry = *entry;
@@ -28,6 +32,7 @@ adnet_status adn_device_open_entry(const adn_device_entry *entry, int flags, adn
     dev->profile = profile;
     dev->profiling = (flags & ADN_DEVICE_PROFILING) != 0;
     dev->current_step = -1;
+    for (int i = 0; i < 3; i++) dev->clblast_given[i] = -1;
     cl_int err;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM,
                                      (cl_context_properties)dev->entry.platform, 0};
@@ -42,7 +47,9 @@ adnet_status adn_device_open_entry(const adn_device_entry *entry, int flags, adn
         adn_device_close(dev);
         return adn_cl_fail(err, "clCreateCommandQueue");
     }
-    adnet_status st = adn_program_build_adnet(&dev->entry, dev->context, &dev->program);
+    char options[256];
+    adn_device_profile_build_options(&dev->profile, options, sizeof options);
+    adnet_status st = adn_program_build_adnet(&dev->entry, dev->context, options, &dev->program);
     if (st != ADNET_OK) {
         adn_device_close(dev);
         return st;
@@ -191,6 +198,20 @@ adnet_status adn_flush(adn_device *dev) {
 
 adnet_status adn_device_set_profile(adn_device *dev, const adn_device_profile *p) {
     ADN_TRY(adn_device_profile_check(p));
+    char now[256], next[256];
+    adn_device_profile_build_options(&dev->profile, now, sizeof now);
+    adn_device_profile_build_options(p, next, sizeof next);
+    if (strcmp(now, next)) {
+        /* the kernels' compile-time tile sizes change: a program built with the new ones (the
+         * cache keeps both), and the old program's kernels let go */
+        adn_program *prog;
+        ADN_TRY(adn_finish(dev));
+        ADN_TRY(adn_program_build_adnet(&dev->entry, dev->context, next, &prog));
+        for (int i = 0; i < dev->n_kernels; i++) clReleaseKernel(dev->kernels[i].kernel);
+        dev->n_kernels = 0;
+        adn_program_free(dev->program);
+        dev->program = prog;
+    }
     dev->profile = *p;
     return ADNET_OK;
 }

@@ -41,9 +41,15 @@ typedef struct adn_device {
     adn_trace_event *trace;
     int n_trace, cap_trace;
     int current_step;
+    /* the CLBlast parameter sets (profile clblast_*) last given to CLBlast for this device;
+     * -1: none given (CLBlast's own) */
+    int clblast_given[3];
 } adn_device;
 
-enum { ADN_DEVICE_PROFILING = 1 };
+enum {
+    ADN_DEVICE_PROFILING = 1,
+    ADN_DEVICE_UNTUNED = 2 /* the profile without the device's tuning entry (`adnet tune`) */
+};
 
 /* Opens device index: resolves its profile (device_profile.h: a setting outside its words is an
  * error), creates the context and queue, builds (or loads from the cache) adnet's program. */
@@ -54,7 +60,9 @@ adnet_status adn_device_open_entry(const adn_device_entry *entry, int flags, adn
 void adn_device_close(adn_device *dev);
 
 /* Replaces the device's profile (checked first): tests and `adnet bench` run the same device in
- * several profiles. Only between frames: nothing in flight may depend on the old one. */
+ * several profiles, `adnet tune` its candidates. A profile with other kernel build options
+ * (the GEMM's tiles) gets its own program. Only between frames: nothing in flight may depend
+ * on the old one. */
 adnet_status adn_device_set_profile(adn_device *dev, const adn_device_profile *p);
 const adn_device_profile *adn_device_profile_of(const adn_device *dev);
 

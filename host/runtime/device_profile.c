@@ -58,6 +58,10 @@ adnet_status adn_device_profile_named(const char *name, const adn_device_entry *
     uint64_t dev_cap = e->info.max_alloc_bytes / 8;
     if (dev_cap && dev_cap < cap) cap = (size_t)dev_cap;
     p->scratch_cap_bytes = cap;
+    p->gemm_mc = 256;
+    p->gemm_kc = 256;
+    p->clblast_xgemm = p->clblast_direct = p->clblast_threshold = -1;
+    snprintf(p->tuning, sizeof p->tuning, "defaults");
     return ADNET_OK;
 }
 
@@ -86,10 +90,16 @@ adnet_status adn_device_profile_check(const adn_device_profile *p) {
                         "device profile: group width %zu is not a power of two", p->group_width);
     if (p->scratch_cap_bytes < sizeof(float))
         return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "device profile: no im2col scratch");
+    /* the GEMM's work-item loops step by 8 rows and hold GEMM_KC x 32 floats privately */
+    if (p->gemm_mc < 8 || p->gemm_mc % 8 || p->gemm_mc > 1024 || p->gemm_kc < 1 || p->gemm_kc > 256)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                        "device profile: GEMM tile of %d rows (a multiple of 8 up to 1024) and "
+                        "depth %d (1 to 256)",
+                        p->gemm_mc, p->gemm_kc);
     return ADNET_OK;
 }
 
-adnet_status adn_device_profile_resolve(const adn_device_entry *e, adn_device_profile *p) {
+adnet_status adn_device_profile_resolve_untuned(const adn_device_entry *e, adn_device_profile *p) {
     int named, gemm, im2col, attention, winograd;
     ADN_TRY(adn_setting_choice(ADN_SETTING_PROFILE, &named));
     ADN_TRY(adn_setting_choice(ADN_SETTING_GEMM, &gemm));
@@ -112,9 +122,13 @@ adnet_status adn_device_profile_resolve(const adn_device_entry *e, adn_device_pr
     return adn_device_profile_check(p);
 }
 
+void adn_device_profile_build_options(const adn_device_profile *p, char *dst, size_t cap) {
+    snprintf(dst, cap, "-DGEMM_MC=%d -DGEMM_KC=%d", p->gemm_mc, p->gemm_kc);
+}
+
 void adn_device_profile_describe(const adn_device_profile *p, char *dst, size_t cap) {
-    snprintf(dst, cap, "%s (gemm %s, im2col %s%s, attention %s%s)", p->name,
+    snprintf(dst, cap, "%s (gemm %s, im2col %s%s, attention %s%s%s)", p->name,
              adn_gemm_backend_name(p->gemm), adn_im2col_name(p->im2col),
              p->gemm_b_panels ? " in panels" : "", adn_attention_name(p->attention),
-             p->winograd ? ", winograd" : "");
+             p->winograd ? ", winograd" : "", p->tuned ? ", tuned" : "");
 }

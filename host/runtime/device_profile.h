@@ -43,17 +43,28 @@ typedef struct adn_device_profile {
     size_t group_width;
     /* the largest im2col chunk in bytes: 64 MiB or an eighth of the largest allocation */
     size_t scratch_cap_bytes;
+    /* tuned by `adnet tune` (tuning.h), else these defaults: adnet's GEMM's rows per work-item
+     * and depth per pass (256, 256: build options of cl/gemm.cl), CLBlast's parameter sets
+     * (-1: CLBlast's own; applied through CLBlastOverrideParameters) */
+    int gemm_mc, gemm_kc;
+    int clblast_xgemm, clblast_direct, clblast_threshold;
+    int tuned;        /* 1: the tunables above came from a tuning entry */
+    char tuning[320]; /* where the tuned values came from, for reports ("defaults: no entry") */
 } adn_device_profile;
 
 /* A named profile ("cpu" or "gpu") for the device described by e. */
 adnet_status adn_device_profile_named(const char *name, const adn_device_entry *e,
                                       adn_device_profile *p);
 
-/* The profile a device opened now gets: by its type, then the settings "profile", "gemm",
- * "im2col", "attention", "winograd". Forcing only the GEMM backend brings the im2col that feeds it
- * (adnet's GEMM: rows in panels; CLBlast's: generic), unless im2col is forced as well. A
- * setting outside its words fails naming the setting. */
-adnet_status adn_device_profile_resolve(const adn_device_entry *e, adn_device_profile *p);
+/* The profile a device opened now gets before tuning (tuning.h: adn_device_profile_resolve adds
+ * the device's tuning entry): by its type, then the settings "profile", "gemm", "im2col",
+ * "attention", "winograd". Forcing only the GEMM backend brings the im2col that feeds it (adnet's
+ * GEMM: rows in panels; CLBlast's: generic), unless im2col is forced as well. A setting outside
+ * its words fails naming the setting. */
+adnet_status adn_device_profile_resolve_untuned(const adn_device_entry *e, adn_device_profile *p);
+
+/* The build options of adnet's program for profile p (its GEMM's tile sizes). */
+void adn_device_profile_build_options(const adn_device_profile *p, char *dst, size_t cap);
 
 /* Checks that a profile is one the ops can run (known enums, panels only with adnet's GEMM and
  * the rows im2col, positive sizes); fails naming the field. */

@@ -25,9 +25,10 @@ typedef enum adn_program_origin {
 adnet_status adn_program_build(const adn_device_entry *dev, cl_context context,
                                const adn_source *sources, int n_sources, const char *options,
                                adn_program **out);
-/* adnet's own kernels: every .cl file of the cl/ folder, embedded at build time. */
+/* adnet's own kernels: every .cl file of the cl/ folder, embedded at build time, built with
+ * options (the device profile's: adn_device_profile_build_options). */
 adnet_status adn_program_build_adnet(const adn_device_entry *dev, cl_context context,
-                                     adn_program **out);
+                                     const char *options, adn_program **out);
 cl_program adn_program_handle(const adn_program *p);
 adn_program_origin adn_program_origin_of(const adn_program *p);
 /* Seconds spent building or loading the program. */

@@ -12,6 +12,7 @@
 #include "scheduler.h"
 
 #include "status.h"
+#include "tuning.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -15,7 +15,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from checks import check, finish  # noqa: E402
 
-COMMANDS = ("devices", "segment", "eval", "inspect", "bench", "demo")
+COMMANDS = ("devices", "segment", "eval", "inspect", "bench", "demo", "tune")
 
 
 def main():
