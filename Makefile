@@ -2,6 +2,8 @@
 # packages), configure, build and run. Everything else is CMake and CTest.
 BUILD    ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 30
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 WERROR   ?= ON
 CMAKE_FLAGS ?=
@@ -13,7 +15,8 @@ BUILD_PACKAGES := gcc libc6-dev make cmake pkg-config ocl-icd-opencl-dev opencl-
 TEST_PACKAGES  := python3 python3-torch python3-numpy python3-opencv python3-skimage \
                   python3-pil python3-matplotlib
 
-.PHONY: all build deps test-deps test test-sanitize test-oclgrind demo install format clean
+.PHONY: all build deps test-deps test test-sanitize test-oclgrind test-fuzz demo install format \
+        clean
 
 all: build
 
@@ -47,6 +50,16 @@ test-sanitize: test-deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE oclgrind
 
+# The libFuzzer targets (clang, ASan, UBSan), each fuzzed for FUZZ_SECONDS from its seeds.
+test-fuzz: deps
+	@sh tools/ensure-packages clang libclang-rt-14-dev
+	@test -f $(FUZZ_BUILD)/CMakeCache.txt || CC=clang cmake -S . -B $(FUZZ_BUILD) \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DADNET_FUZZ=ON -DADNET_TESTS=OFF -DADNET_WERROR=ON \
+	    $(CMAKE_FLAGS)
+	cmake -S . -B $(FUZZ_BUILD) -DADNET_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
+
 demo: build
 	./$(BUILD)/adnet demo --out demo-output
 
@@ -60,4 +73,4 @@ format:
 	clang-format -i host/*/*.c host/*/*.h tests/*.c tests/*.h include/*.h examples/*.c
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -131,6 +131,18 @@ int cli_parse_size(const char *s, int *w, int *h) {
     return 0;
 }
 
+int cli_parse_shard(const char *s, int *i, int *n) {
+    char *end;
+    long a = strtol(s, &end, 10);
+    if (end == s || *end != '/') return -1;
+    const char *rest = end + 1;
+    long b = strtol(rest, &end, 10);
+    if (end == rest || *end || b < 1 || b > 1000000 || a < 0 || a >= b) return -1;
+    *i = (int)a;
+    *n = (int)b;
+    return 0;
+}
+
 int cli_parse_int(const char *s, int *out) {
     char *end;
     long v = strtol(s, &end, 10);

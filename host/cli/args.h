@@ -43,6 +43,8 @@ int cli_fail(int status);
 
 /* Parses "WxH" into positive integers; returns 0 on success. */
 int cli_parse_size(const char *s, int *w, int *h);
+/* Parses "I/N" (0 <= I < N <= 1000000) for --shard; returns 0 on success. */
+int cli_parse_shard(const char *s, int *i, int *n);
 /* Parses a non-negative integer; returns 0 on success. */
 int cli_parse_int(const char *s, int *out);
 

@@ -92,18 +92,6 @@ static int not_complete(const adn_video *v, void *user) {
     return !adn_video_outputs_complete(r->out, v, r->o);
 }
 
-static int parse_shard(const char *s, int *i, int *n) {
-    char *end;
-    long a = strtol(s, &end, 10);
-    if (end == s || *end != '/') return -1;
-    const char *rest = end + 1;
-    long b = strtol(rest, &end, 10);
-    if (end == rest || *end || b < 1 || b > 1000000 || a < 0 || a >= b) return -1;
-    *i = (int)a;
-    *n = (int)b;
-    return 0;
-}
-
 int cmd_segment(int argc, char **argv) {
     const char *weights = NULL, *frames_dir = NULL, *davis = NULL, *videos = NULL;
     const char *out_dir = NULL, *model_name = NULL, *size = "857x481", *device = NULL;
@@ -196,7 +184,7 @@ int cmd_segment(int argc, char **argv) {
     int shard_i = 0, shard_n = 1;
     if (shard) {
         if (!davis) return cli_usage_error(&cmd, "--shard needs --davis");
-        if (parse_shard(shard, &shard_i, &shard_n) != 0)
+        if (cli_parse_shard(shard, &shard_i, &shard_n) != 0)
             return cli_usage_error(&cmd, "--shard must be I/N with 0 <= I < N, got '%s'", shard);
     }
     adn_segment_options o;

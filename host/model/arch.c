@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,7 +124,9 @@ adnet_status adn_arch_parse(const char *json, adnet_model_kind kind, adn_arch *o
         for (int i = 0; i < count; i++) {
             const cJSON *e = d->n ? cJSON_GetArrayItem(v, i) : v;
             double x = cJSON_IsNumber(e) ? e->valuedouble : -1.0;
-            if (!cJSON_IsNumber(e) || x != (double)(int)x || x < d->lo || x > d->hi) {
+            /* the range first: converting a double outside int's range is undefined (found by
+             * fuzz_arch: 1844674407370955161524 as a width) */
+            if (!cJSON_IsNumber(e) || !(x >= d->lo && x <= d->hi) || x != floor(x)) {
                 st = adn_fail(ADNET_ERR_FORMAT,
                               "architecture: \"%s\" must hold integers from %d to %d", d->key,
                               d->lo, d->hi);

@@ -7,6 +7,7 @@
 #include "status.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,7 +225,8 @@ static int parse_entry(const char *text, const char *key, adn_device_profile *p,
                 break;
             }
             double v = cJSON_IsNumber(it) ? it->valuedouble : -1e300;
-            if (v != (double)(int)v || !candidate((adn_tunable)t, (int)v) ||
+            /* the range before any conversion: a double outside int's is undefined */
+            if (!(v >= -1 && v <= 1 << 20) || v != floor(v) || !candidate((adn_tunable)t, (int)v) ||
                 !adn_tunable_applies((adn_tunable)t, p)) {
                 snprintf(why, cap, "corrupt: %s is not one of its candidates for this profile",
                          tunables[t].name);
