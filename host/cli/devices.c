@@ -4,6 +4,7 @@
 
 #include "adnet.h"
 #include "device_profile.h"
+#include "resources.h"
 #include "tuning.h"
 
 #include <cjson/cJSON.h>
@@ -153,8 +154,10 @@ int cmd_devices(int argc, char **argv) {
     if (n > 0 && adnet_device_select(NULL, &chosen) != ADNET_OK) chosen = -1;
     if (json) return print_json(n, chosen);
     if (n == 0) {
+        char note[96];
         printf("No OpenCL device found. Install an OpenCL driver (for the CPU: Debian's "
-               "pocl-opencl-icd).\n");
+               "pocl-opencl-icd)%s.\n",
+               adn_address_space_note(note, sizeof note));
         return CLI_EXIT_OK;
     }
     for (int i = 0; i < n; i++) {

@@ -1,6 +1,7 @@
 #include "evaluate.h"
 
 #include "image.h"
+#include "resources.h"
 #include "status.h"
 
 #include <errno.h>
@@ -476,11 +477,8 @@ static adnet_status run_pipeline(const adn_eval_options *o, adn_eval *e,
     adnet_status st = ADNET_OK;
     int started = 0;
     for (; started < threads; started++) {
-        int err = pthread_create(&tids[started], NULL, worker, &p);
-        if (err) {
-            st = adn_fail(ADNET_ERR_INTERNAL, "cannot start a decoding thread: %s", strerror(err));
-            break;
-        }
+        st = adn_thread_start(&tids[started], worker, &p, "a decoding thread");
+        if (st != ADNET_OK) break;
     }
     if (st == ADNET_OK) st = score_jobs(&p, e);
     pthread_mutex_lock(&p.lock);

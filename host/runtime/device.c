@@ -1,6 +1,7 @@
 #include "device.h"
 
 #include "program.h"
+#include "resources.h"
 #include "status.h"
 #include "tuning.h"
 
@@ -46,6 +47,16 @@ adnet_status adn_device_open_entry(const adn_device_entry *entry, int flags, adn
     if (err != CL_SUCCESS) {
         adn_device_close(dev);
         return adn_cl_fail(err, "clCreateCommandQueue");
+    }
+    /* an OpenCL compiler that runs out of address space throws (LLVM's std::bad_alloc) or
+     * crashes and ends the process: the headroom PoCL 3.1 needs to compile adnet's kernels
+     * from cold caches, measured under `ulimit -v` (docs/reliability.md), is checked first */
+    char what[300];
+    snprintf(what, sizeof what, "building adnet's kernels for %s", dev->entry.info.name);
+    adnet_status room = adn_address_space_check((size_t)448 << 20, what);
+    if (room != ADNET_OK) {
+        adn_device_close(dev);
+        return room;
     }
     char options[256];
     adn_device_profile_build_options(&dev->profile, options, sizeof options);

@@ -2,6 +2,7 @@
 
 #include "cl_status.h"
 #include "settings.h"
+#include "resources.h"
 #include "status.h"
 
 #include <ctype.h>
@@ -105,6 +106,11 @@ static void read_limits(cl_device_id d, adn_device_entry *e) {
 
 static adnet_status enumerate(void) {
     if (g_n_devices < 0) {
+        /* OpenCL runtimes load their compilers and start worker threads here, and some end the
+         * process when that fails (PoCL 3.1 aborts in its scheduler under `ulimit -v`) */
+        ADN_TRY(adn_address_space_check((size_t)384 << 20,
+                                        "starting the OpenCL runtime (its compiler libraries "
+                                        "and worker threads)"));
         cl_uint np = 0;
         cl_int err = clGetPlatformIDs(0, NULL, &np);
         if (err == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || np == 0) {
@@ -240,10 +246,13 @@ adnet_status adn_device_select_many(const char *spec, int *indices, int max, int
     if ((!spec || !*spec) &&
         adn_setting_get(ADN_SETTING_DEVICE, from_settings, sizeof from_settings))
         spec = from_settings;
-    if (n == 0)
+    if (n == 0) {
+        char note[96];
         return adn_fail(ADNET_ERR_DEVICE,
                         "no OpenCL device found: install an OpenCL driver (for the CPU, "
-                        "Debian's pocl-opencl-icd)");
+                        "Debian's pocl-opencl-icd)%s",
+                        adn_address_space_note(note, sizeof note));
+    }
     if (!spec || !*spec) {
         int i = best_of(list, n, ADNET_DEVICE_GPU);
         if (i < 0) i = best_of(list, n, ADNET_DEVICE_CPU);

@@ -1,6 +1,7 @@
 #include "replica.h"
 
 #include "events.h"
+#include "resources.h"
 #include "status.h"
 
 #include <stdio.h>
@@ -182,8 +183,7 @@ static void *worker(void *arg) {
 adnet_status adn_replica_start(adn_replica *r) {
     for (int k = 0; k < ADN_MAX_ANCHORS; k++) r->anchor_video[k] = -1;
     ADN_TRY(adn_queue_init(&r->inbox, 16));
-    if (pthread_create(&r->thread, NULL, worker, r) != 0)
-        return adn_fail(ADNET_ERR_INTERNAL, "cannot start a device thread");
+    ADN_TRY(adn_thread_start(&r->thread, worker, r, "a device thread"));
     r->has_thread = 1;
     return ADNET_OK;
 }

@@ -29,6 +29,7 @@
 #include "outputs.h"
 #include "passes.h"
 #include "scheduler.h"
+#include "resources.h"
 #include "status.h"
 #include "work_queue.h"
 
@@ -620,16 +621,12 @@ adnet_status adn_segment_videos_on(adn_sched *sched, const adn_video_set *set, c
     pthread_t loader, writer;
     int have_loader = 0, have_writer = 0;
     if (st == ADNET_OK) {
-        if (pthread_create(&writer, NULL, writer_main, p) != 0)
-            st = adn_fail(ADNET_ERR_INTERNAL, "cannot start the writer thread");
-        else
-            have_writer = 1;
+        st = adn_thread_start(&writer, writer_main, p, "the writer thread");
+        have_writer = st == ADNET_OK;
     }
     if (st == ADNET_OK) {
-        if (pthread_create(&loader, NULL, loader_main, p) != 0)
-            st = adn_fail(ADNET_ERR_INTERNAL, "cannot start the loader thread");
-        else
-            have_loader = 1;
+        st = adn_thread_start(&loader, loader_main, p, "the loader thread");
+        have_loader = st == ADNET_OK;
     }
     if (st != ADNET_OK)
         record_error(p, st, NULL);
