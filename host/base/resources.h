@@ -20,6 +20,16 @@ adnet_status adn_thread_start(pthread_t *t, void *(*fn)(void *), void *arg, cons
  * limit. */
 adnet_status adn_address_space_check(size_t bytes, const char *what);
 
+/* The host memory a new allocation can take without swapping or the OOM killer: the kernel's
+ * MemAvailable (/proc/meminfo; the physical memory where there is none). A test hook:
+ * ADNET_TEST_MEMORY_AVAILABLE=BYTES pretends the machine has that much. */
+unsigned long long adn_memory_available(void);
+
+/* Checks, before allocating, that bytes of host memory are available (adn_memory_available)
+ * and mappable (adn_address_space_check); fails with ADNET_ERR_OUT_OF_MEMORY naming what
+ * needs them, how much, and how much there is. */
+adnet_status adn_host_memory_check(unsigned long long bytes, const char *what);
+
 /* " (the address-space limit, ulimit -v, is N MiB)" when one is set, else "". */
 const char *adn_address_space_note(char *buf, size_t cap);
 

@@ -2,8 +2,10 @@
  * makes before it allocates, and adnet_image_free. */
 #include "image_buffer.h"
 
+#include "resources.h"
 #include "status.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +33,13 @@ adnet_status adn_image_check_size(const char *name, const char *format, long lon
         return adn_fail(ADNET_ERR_FORMAT,
                         "'%s': %s image size %lldx%lld is too large (at most %zu pixels)", name,
                         format, width, height, ADN_IMAGE_MAX_PIXELS);
-    return ADNET_OK;
+    /* the decoders hold up to 4 bytes per pixel; refused before they allocate, not by the
+     * OOM killer while they fill it */
+    char what[600];
+    snprintf(what, sizeof what, "'%.400s': decoding a %lldx%lld %s image", name, width, height,
+             format);
+    return adn_host_memory_check(4ull * (unsigned long long)width * (unsigned long long)height,
+                                 what);
 }
 
 void adnet_image_free(adnet_image *img) {

@@ -4,6 +4,7 @@
 
 #include "buffers.h"
 #include "device_profile.h"
+#include "resources.h"
 #include "status.h"
 
 #include <math.h>
@@ -154,7 +155,31 @@ static adnet_status upload(adn_device *dev, const adn_weights *w, const adn_laye
         used += need;
         m->buf_floats[nb - 1] = used;
     }
+    /* the whole image on the device and the largest layer's on the host, refused before
+     * anything is allocated when the machine cannot hold them */
+    unsigned long long total = 0;
+    for (int k = 0; k < nb; k++) total += m->buf_floats[k] * sizeof(float);
     adnet_status st = ADNET_OK;
+    if (in->global_mem_bytes && total > in->global_mem_bytes)
+        st = adn_fail(ADNET_ERR_OUT_OF_MEMORY,
+                      "the weights need %llu MiB on device %s, which has %llu MiB%s", total >> 20,
+                      in->name, (unsigned long long)(in->global_mem_bytes >> 20),
+                      dev->profile.winograd ? " (ADNET_WINOGRAD=off needs about half)" : "");
+    size_t largest_plain = 0;
+    for (int i = 0; i < n_layers; i++) {
+        const adn_conv_shape *s = &layers[i].shape;
+        size_t wn = (size_t)s->cout * s->cin * s->kh * s->kw;
+        if (wn > largest_plain) largest_plain = wn;
+    }
+    if (st == ADNET_OK)
+        st = adn_host_memory_check((unsigned long long)(largest + largest_plain) * sizeof(float) +
+                                       (64ull << 20),
+                                   "folding the weights (the largest layer)");
+    if (st != ADNET_OK) {
+        free(buf_of);
+        free(off_of);
+        return st;
+    }
     for (int k = 0; k < nb && st == ADNET_OK; k++) {
         st = adn_buffer_alloc(dev, m->buf_floats[k] * sizeof(float), &m->bufs[k]);
         if (st == ADNET_OK) {
@@ -165,12 +190,6 @@ static adnet_status upload(adn_device *dev, const adn_weights *w, const adn_laye
     /* the host image of the largest layer, laid out as on the device: plain weight (if
      * kept), bias (folded in place), Winograd form (if any); plus the folded OIHW weight the
      * two forms are made from */
-    size_t largest_plain = 0;
-    for (int i = 0; i < n_layers; i++) {
-        const adn_conv_shape *s = &layers[i].shape;
-        size_t wn = (size_t)s->cout * s->cin * s->kh * s->kw;
-        if (wn > largest_plain) largest_plain = wn;
-    }
     float *host = st == ADNET_OK ? calloc(largest, sizeof *host) : NULL;
     float *oihw = st == ADNET_OK ? malloc(largest_plain * sizeof *oihw) : NULL;
     if (st == ADNET_OK && (!host || !oihw))
