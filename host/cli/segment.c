@@ -222,6 +222,12 @@ int cmd_segment(int argc, char **argv) {
     }
     cli_display d;
     cli_display_init(&d, quiet);
+    /* a run that was killed (SIGKILL, a lost machine) leaves its unfinished files under
+     * temporary names; a new run into the same folder removes them */
+    int stale = adn_remove_stale_temporaries(out_dir);
+    if (!quiet && stale)
+        fprintf(stderr, "adnet: removed %d unfinished file%s of a killed run from %s\n", stale,
+                stale == 1 ? "" : "s", out_dir);
     if (resume && !list) {
         resume_check rc_ = {out_dir, &o};
         int done = adn_videos_keep(&set, not_complete, &rc_);

@@ -2,7 +2,9 @@
 
 #include "status.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +107,45 @@ void adn_atomic_abort(adn_atomic_file *f) {
     if (f->fp) fclose(f->fp);
     f->fp = NULL;
     if (f->tmp[0]) unlink(f->tmp);
+}
+
+/* Whether name is a temporary of adn_atomic_open (".<base>.tmp<pid>.<n>") whose process has
+ * ended; *pid gets the process. */
+static int stale_temporary(const char *name, long *pid) {
+    const char *t = name[0] == '.' ? strstr(name, ".tmp") : NULL;
+    if (!t) return 0;
+    char *end;
+    *pid = strtol(t + 4, &end, 10);
+    if (end == t + 4 || *end != '.' || *pid <= 0) return 0;
+    const char *n = end + 1;
+    strtoul(n, &end, 10);
+    if (end == n || *end) return 0;
+    return kill((pid_t)*pid, 0) != 0 && errno == ESRCH;
+}
+
+static void sweep(const char *dir, int depth, int *removed) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char path[4096];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path) continue;
+        struct stat s;
+        if (lstat(path, &s) != 0) continue;
+        long pid;
+        if (S_ISDIR(s.st_mode) && depth < 4)
+            sweep(path, depth + 1, removed);
+        else if (S_ISREG(s.st_mode) && stale_temporary(e->d_name, &pid) && unlink(path) == 0)
+            (*removed)++;
+    }
+    closedir(d);
+}
+
+int adn_remove_stale_temporaries(const char *dir) {
+    int removed = 0;
+    sweep(dir, 0, &removed);
+    return removed;
 }
 
 adnet_status adn_write_file_atomic(const char *path, const void *data, size_t size) {

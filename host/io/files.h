@@ -29,6 +29,11 @@ adnet_status adn_atomic_commit(adn_atomic_file *f);
 /* Abandons the write: removes the temporary file. */
 void adn_atomic_abort(adn_atomic_file *f);
 
+/* Removes the temporaries that adn_atomic_open's writers left in dir and its subfolders (four
+ * levels: an output tree) when their process was killed before it could commit or abort: only
+ * names of its pattern whose process no longer runs. Returns how many it removed. */
+int adn_remove_stale_temporaries(const char *dir);
+
 /* Writes a whole buffer atomically. */
 adnet_status adn_write_file_atomic(const char *path, const void *data, size_t size);
 
