@@ -248,8 +248,8 @@ adnet_status adn_program_build(const adn_device_entry *dev, cl_context context,
 
 adnet_status adn_program_build_adnet(const adn_device_entry *dev, cl_context context,
                                      const char *options, adn_program **out) {
-    return adn_program_build(dev, context, adn_embedded_sources, adn_embedded_source_count,
-                             options, out);
+    return adn_program_build(dev, context, adn_embedded_sources, adn_embedded_source_count, options,
+                             out);
 }
 
 cl_program adn_program_handle(const adn_program *p) {
