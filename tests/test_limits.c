@@ -79,8 +79,7 @@ static void test_weights_too_large(void) {
     adn_device *dev;
     CHECK_OK(adn_device_open_entry(&small, 0, &dev));
     adnet_model *m = NULL;
-    CHECK_FAILS(adn_model_create(dev, w, &arch, &m), ADNET_ERR_OUT_OF_MEMORY,
-                "which has 256 MiB");
+    CHECK_FAILS(adn_model_create(dev, w, &arch, &m), ADNET_ERR_OUT_OF_MEMORY, "which has 256 MiB");
     printf("device: %s\n", adnet_last_error());
     CHECK(m == NULL && dev->mem_peak == 0); /* refused before any device memory was taken */
     adn_device_close(dev);
