@@ -47,7 +47,7 @@ start=$(date +%s)
 pid=$!
 echo "seconds,rss_kib,videos_done" > "$out/rss.csv"
 while kill -0 $pid 2>/dev/null; do
-    rss=$(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' /proc/$pid/status 2>/dev/null || true)
+    rss=$(awk '/^VmRSS:/ {print $2}' /proc/$pid/status 2>/dev/null || true)
     done_videos=$(ls "$out/run/summary" 2>/dev/null | wc -l)
     [ -n "$rss" ] && echo "$(($(date +%s) - start)),$rss,$done_videos" >> "$out/rss.csv"
     sleep 1

@@ -146,6 +146,17 @@ def report(out, n_videos, n_frames, n_trials):
     check(peak_after <= bound, "memory flat after the first video: RSS %d MiB at its end, at "
           "most %d MiB after (bound %d MiB)" % (first_end >> 10, peak_after >> 10, bound >> 10))
     seconds = rows[-1][0] if rows else 0
+    # adnet's device memory after each video (its summary: what the device held after the
+    # video's last frame, and the most it ever held)
+    dev_after, dev_peak = [], 0
+    for v in names:
+        with open(os.path.join(run, "summary", v + ".json")) as f:
+            d = json.load(f)["devices"][0]
+        dev_after.append(d["device_bytes"])
+        dev_peak = max(dev_peak, d["device_peak_bytes"])
+    check(max(dev_after[1:]) <= dev_after[0] and dev_peak <= max(dev_after) + (64 << 20),
+          "device memory flat: %d MiB after the first video, at most %d MiB after any other, "
+          "peak %d MiB" % (dev_after[0] >> 20, max(dev_after[1:]) >> 20, dev_peak >> 20))
     # one by one
     single = os.path.join(out, "single")
     singles = sorted(os.listdir(os.path.join(single, "masks")))
@@ -182,6 +193,9 @@ def report(out, n_videos, n_frames, n_trials):
                "rss_max_after_first_video_mib": peak_after >> 10,
                "rss_last_sample_mib": rows[-1][1] >> 10 if rows else None,
                "rss_max_mib": max(r[1] for r in rows) >> 10 if rows else None,
+               "device_mib_after_first_video": dev_after[0] >> 20,
+               "device_mib_max_after_a_video": max(dev_after) >> 20,
+               "device_peak_mib": dev_peak >> 20,
                "files_checked": good, "trials": trials, "failures": failures}
     with open(os.path.join(out, "soak.json"), "w") as f:
         json.dump(summary, f, indent=1)

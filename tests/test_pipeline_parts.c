@@ -1,10 +1,12 @@
 /* The video pipeline's host-side parts, against hand-computed values and plain loops:
  * multi-scale sizes (the spec's DAVIS example), the DAVIS palette (PASCAL VOC's colours),
  * overlays on a small hand-drawn mask, the queue between threads (order, back-pressure,
- * closing), video selection from a DAVIS tree and the shard of a video (FNV-1a, restated). */
+ * closing), video selection from a DAVIS tree and the shard of a video (FNV-1a, restated), and
+ * the removal of the temporaries a killed run leaves in an output tree. */
 #include "test_util.h"
 
 #include "dataset.h"
+#include "files.h"
 #include "contact_sheet.h"
 #include "overlay.h"
 #include "work_queue.h"
@@ -14,6 +16,8 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void test_msm_sizes(void) {
     int w[3], h[3];
@@ -269,7 +273,54 @@ static void test_contact_sheet(void) {
     printf("  contact sheet: picks, layout, overlay and ground-truth halves\n");
 }
 
+static int exists_in(const char *dir, const char *name);
+
+static void touch_in(const char *dir, const char *name) {
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    touch(p);
+    CHECK(exists_in(dir, name));
+}
+
+static int exists_in(const char *dir, const char *name) {
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    struct stat s;
+    return stat(p, &s) == 0;
+}
+
+/* Only adnet's temporary names (".<base>.tmp<pid>.<n>") of processes that have ended go. */
+static void test_stale_temporaries(void) {
+    char *dir = tu_mkdtemp();
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/masks", dir);
+    CHECK(mkdir(sub, 0700) == 0);
+    pid_t child = fork(); /* a process id that has certainly ended: a reaped child's */
+    if (child == 0) _exit(0);
+    waitpid(child, NULL, 0);
+    char dead[64], alive[64], dead_top[64];
+    snprintf(dead, sizeof dead, ".00001.png.tmp%ld.3", (long)child);
+    snprintf(alive, sizeof alive, ".00002.png.tmp%ld.0", (long)getpid());
+    snprintf(dead_top, sizeof dead_top, ".summary.json.tmp%ld.12", (long)child);
+    touch_in(sub, dead);
+    touch_in(sub, alive);
+    touch_in(dir, dead_top);
+    touch_in(sub, "00001.png");
+    char not_ours[64];
+    snprintf(not_ours, sizeof not_ours, "notes.tmp%ld.1", (long)child); /* not hidden */
+    touch_in(sub, not_ours);
+    touch_in(sub, ".x.tmp12ab.1"); /* not a process id */
+    CHECK(adn_remove_stale_temporaries(dir) == 2);
+    CHECK(!exists_in(sub, dead) && !exists_in(dir, dead_top));
+    CHECK(exists_in(sub, alive) && exists_in(sub, "00001.png") && exists_in(sub, not_ours) &&
+          exists_in(sub, ".x.tmp12ab.1"));
+    CHECK(adn_remove_stale_temporaries(dir) == 0);
+    tu_rm_rf(dir);
+    free(dir);
+}
+
 int main(void) {
+    test_stale_temporaries();
     test_msm_sizes();
     test_palette();
     test_overlay();

@@ -101,6 +101,9 @@ static void finish_oldest(adn_replica *r, flight *f, int *nf, double *last_done,
         *last_done = adn_sched_now();
     }
     r->completed++;
+    const adn_device *dev = adn_model_device(r->model);
+    j->device_bytes = dev->mem_current;
+    j->device_peak_bytes = dev->mem_peak;
     report(r, j, ADNET_OK);
 }
 

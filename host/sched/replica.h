@@ -41,6 +41,8 @@ typedef struct adn_job {
     const float *const *anchor_inputs; /* ANCHOR: a preprocessed anchor frame per slot */
     int orphaned;                      /* the scheduler gave the unit to another device */
     double started, seconds;           /* device service time of a unit */
+    /* the device memory adnet held on the replica's device when the unit was done */
+    unsigned long long device_bytes, device_peak_bytes;
     adnet_status status;
     char message[600];
 } adn_job;
@@ -76,6 +78,7 @@ typedef struct adn_replica {
     double mean_s[ADN_MAX_ANCHORS]; /* running mean per planned size (0: not measured) */
     long long units;
     double unit_seconds;
+    unsigned long long device_bytes, device_peak_bytes; /* after its last unit (adn_job) */
     char error[600];
     adnet_status open_status; /* why it could not be opened */
 } adn_replica;

@@ -428,6 +428,8 @@ static adnet_status take(adn_sched *s, adn_job *j, adn_unit **done) {
     r->busy_since = now;
     r->units++;
     r->unit_seconds += j->seconds;
+    r->device_bytes = j->device_bytes;
+    r->device_peak_bytes = j->device_peak_bytes;
     int k = size_index(s, j->unit->width, j->unit->height);
     if (k >= 0)
         r->mean_s[k] = r->mean_s[k] > 0
@@ -696,6 +698,8 @@ void adn_sched_stats(const adn_sched *s, int device, adn_sched_device_stats *out
     snprintf(out->label, sizeof out->label, "%s", r->label);
     out->units = r->units;
     out->mean_s = r->units ? r->unit_seconds / (double)r->units : 0;
+    out->device_bytes = r->device_bytes;
+    out->device_peak_bytes = r->device_peak_bytes;
     out->retired = r->state == ADN_REPLICA_RETIRED;
     snprintf(out->state, sizeof out->state, "%s", out->retired ? r->error : "ok");
 }

@@ -64,6 +64,8 @@ typedef struct adn_sched_device_stats {
     char label[200];
     long long units; /* units it computed */
     double mean_s;   /* its mean device time per unit */
+    /* the device memory adnet held there after its last unit, and the most it held */
+    unsigned long long device_bytes, device_peak_bytes;
     int retired;     /* 1 when it was retired (or never opened) */
     char state[640]; /* "ok", or why it was retired */
 } adn_sched_device_stats;

@@ -307,6 +307,8 @@ static adnet_status end_video(adn_writer *p, const adn_frame_output *oi) {
         cJSON_AddStringToObject(e, "device", ds->label);
         cJSON_AddNumberToObject(e, "units", (double)ds->units);
         cJSON_AddNumberToObject(e, "mean_ms", round(ds->mean_s * 1e6) / 1000.0);
+        cJSON_AddNumberToObject(e, "device_bytes", (double)ds->device_bytes);
+        cJSON_AddNumberToObject(e, "device_peak_bytes", (double)ds->device_peak_bytes);
         cJSON_AddStringToObject(e, "state", ds->state);
     }
     cJSON *timing = cJSON_AddObjectToObject(s, "device_thread");
