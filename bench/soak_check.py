@@ -126,11 +126,11 @@ def report(out, n_videos, n_frames, n_trials):
             for kind, ext in KINDS.items():
                 missing += not os.path.exists(os.path.join(run, kind, v, fr + ext))
         missing += not os.path.exists(os.path.join(run, "summary", v + ".json"))
-    temps, bad, good = scan(run)
+    temps, bad, run_files = scan(run)
     check(missing == 0, "every output of the %d frames of %d videos is present (missing: %d)"
           % (total, len(names), missing))
     check(not temps and not bad, "every output decodes, no temporary left (%d files; %d bad, "
-          "%d temporaries)" % (good, len(bad), len(temps)))
+          "%d temporaries)" % (run_files, len(bad), len(temps)))
     # memory
     rows = []
     with open(os.path.join(out, "rss.csv")) as f:
@@ -196,7 +196,7 @@ def report(out, n_videos, n_frames, n_trials):
                "device_mib_after_first_video": dev_after[0] >> 20,
                "device_mib_max_after_a_video": max(dev_after) >> 20,
                "device_peak_mib": dev_peak >> 20,
-               "files_checked": good, "trials": trials, "failures": failures}
+               "files_checked": run_files, "trials": trials, "failures": failures}
     with open(os.path.join(out, "soak.json"), "w") as f:
         json.dump(summary, f, indent=1)
     print("soak: %d frames in %d s; RSS %s -> %s MiB (max %s); %d/%d interruption trials clean"
