@@ -33,13 +33,15 @@ adnet_status adn_image_check_size(const char *name, const char *format, long lon
         return adn_fail(ADNET_ERR_FORMAT,
                         "'%s': %s image size %lldx%lld is too large (at most %zu pixels)", name,
                         format, width, height, ADN_IMAGE_MAX_PIXELS);
-    /* the decoders hold up to 4 bytes per pixel; refused before they allocate, not by the
-     * OOM killer while they fill it */
+    /* the decoders hold up to 4 bytes per pixel; a size that could matter to the machine (more
+     * than 64 MiB: a 4096 x 4096 frame) is refused before they allocate if the memory is not
+     * there, not by the OOM killer while they fill it; video frames skip the check */
+    unsigned long long bytes = 4ull * (unsigned long long)width * (unsigned long long)height;
+    if (bytes <= (64ull << 20)) return ADNET_OK;
     char what[600];
     snprintf(what, sizeof what, "'%.400s': decoding a %lldx%lld %s image", name, width, height,
              format);
-    return adn_host_memory_check(4ull * (unsigned long long)width * (unsigned long long)height,
-                                 what);
+    return adn_host_memory_check(bytes, what);
 }
 
 void adnet_image_free(adnet_image *img) {

@@ -5,6 +5,7 @@
 #include "tuning.h"
 
 #include <clblast_c.h>
+#include <pthread.h>
 
 static const char *clblast_status_name(CLBlastStatusCode s) {
     switch (s) {
@@ -78,14 +79,26 @@ static const char *clblast_status_name(CLBlastStatusCode s) {
  * CLBlast keeps them per OpenCL device for the rest of the process. A set of -1 is CLBlast's own
  * choice, which cannot be given back once overridden: a tuned device is never untuned in the
  * same process. */
-/* The OpenCL devices CLBlast has been given parameters for in this process. */
+/* The OpenCL devices CLBlast has been given parameters for in this process (devices' threads
+ * call at once: under the lock). */
 static cl_device_id given_devices[32];
 static int n_given;
+static pthread_mutex_t given_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int adn_gemm_clblast_params_given(const adn_device *dev) {
-    for (int i = 0; i < n_given; i++)
-        if (given_devices[i] == dev->entry.device) return 1;
-    return 0;
+    pthread_mutex_lock(&given_lock);
+    int found = 0;
+    for (int i = 0; i < n_given && !found; i++) found = given_devices[i] == dev->entry.device;
+    pthread_mutex_unlock(&given_lock);
+    return found;
+}
+
+static void note_given(const adn_device *dev) {
+    pthread_mutex_lock(&given_lock);
+    int found = 0;
+    for (int i = 0; i < n_given && !found; i++) found = given_devices[i] == dev->entry.device;
+    if (!found && n_given < 32) given_devices[n_given++] = dev->entry.device;
+    pthread_mutex_unlock(&given_lock);
 }
 
 static adnet_status give_clblast_params(adn_device *dev) {
@@ -106,8 +119,7 @@ static adnet_status give_clblast_params(adn_device *dev) {
                             "CLBlastOverrideParameters(%s, set %d) failed: %s (%d)", ps.kernel, v,
                             clblast_status_name(st), (int)st);
         dev->clblast_given[i] = v;
-        if (!adn_gemm_clblast_params_given(dev) && n_given < 32)
-            given_devices[n_given++] = dev->entry.device;
+        note_given(dev);
     }
     return ADNET_OK;
 }

@@ -222,6 +222,21 @@ static int agrees(const float *ref, const float *out, size_t n, double *rel) {
     return *rel <= 1e-4;
 }
 
+/* Reads the candidate's results (check_floats from mem at off floats) and compares them with
+ * the reference, or records them as the reference; the verdict goes to status. */
+static adnet_status check_results(tuner *t, cl_mem mem, size_t off, int record, char *status,
+                                  size_t cap) {
+    float *dst = record ? t->ref : t->out;
+    ADN_TRY(adn_buffer_read(t->dev, mem, off * sizeof(float), t->check_floats * sizeof *dst, dst));
+    double rel = 0;
+    if (!record && !agrees(t->ref, t->out, t->check_floats, &rel))
+        snprintf(status, cap, "refused: results differ from the defaults' by %.2g of their range",
+                 rel);
+    else
+        snprintf(status, cap, "ok");
+    return ADNET_OK;
+}
+
 /* Runs the group's products with profile p on the device: their weighted time in ms, and
  * whether their results agree with the reference (the first call records it). */
 static adnet_status measure_gemm(tuner *t, const adn_device_profile *p, int record, double *ms,
@@ -234,15 +249,7 @@ static adnet_status measure_gemm(tuner *t, const adn_device_profile *p, int reco
         total += t->shapes[i].count * t->shapes[i].scale * s;
     }
     *ms = 1e3 * total;
-    float *dst = record ? t->ref : t->out;
-    ADN_TRY(adn_buffer_read(t->dev, t->c, 0, t->check_floats * sizeof *dst, dst));
-    double rel = 0;
-    if (!record && !agrees(t->ref, t->out, t->check_floats, &rel))
-        snprintf(status, cap, "refused: results differ from the defaults' by %.2g of their range",
-                 rel);
-    else
-        snprintf(status, cap, "ok");
-    return ADNET_OK;
+    return check_results(t, t->c, 0, record, status, cap);
 }
 
 static adnet_status run_attention(tuner *t, const gemm_shape *unused) {
@@ -280,16 +287,7 @@ static adnet_status measure_attention(tuner *t, const adn_device_profile *p, int
     double s;
     ADN_TRY(time_one(t, run_attention, NULL, &s));
     *ms = 1e3 * s;
-    float *dst = record ? t->ref : t->out;
-    ADN_TRY(adn_buffer_read(t->dev, t->attn_mem, t->o_anchor.off * sizeof(float),
-                            t->check_floats * sizeof *dst, dst));
-    double rel = 0;
-    if (!record && !agrees(t->ref, t->out, t->check_floats, &rel))
-        snprintf(status, cap, "refused: results differ from the defaults' by %.2g of their range",
-                 rel);
-    else
-        snprintf(status, cap, "ok");
-    return ADNET_OK;
+    return check_results(t, t->attn_mem, t->o_anchor.off, record, status, cap);
 }
 
 /* A candidate replaces the defaults only when it is this much faster: timings of the same

@@ -142,7 +142,11 @@ static const size_t direct_sets[3][10] = {
     {64, 8, 8, 8, 8, 2, 4, 4, 1, 1},
 };
 static const char *const threshold_names[] = {"XGEMM_MIN_INDIRECT_SIZE"};
-static size_t threshold_value[1];
+/* m n k for each candidate switch point (the candidates are cube sides), read-only: devices'
+ * threads give them to CLBlast at once */
+static const size_t threshold_cubes[] = {128ul * 128 * 128, 256ul * 256 * 256,
+                                         384ul * 384 * 384, 512ul * 512 * 512,
+                                         768ul * 768 * 768, 1024ul * 1024 * 1024};
 
 int adn_clblast_param_set(adn_tunable t, int index, adn_clblast_params *out) {
     if (t == ADN_TUNE_CLBLAST_XGEMM && index >= 0 && index < 3) {
@@ -153,11 +157,12 @@ int adn_clblast_param_set(adn_tunable t, int index, adn_clblast_params *out) {
         *out = (adn_clblast_params){"XgemmDirect", 10, direct_names, direct_sets[index]};
         return 1;
     }
-    if (t == ADN_TUNE_CLBLAST_THRESHOLD && index > 0 && index <= 4096) {
-        /* one caller at a time: the scheduler opens devices one after another */
-        threshold_value[0] = (size_t)index * (size_t)index * (size_t)index;
-        *out = (adn_clblast_params){"GemmRoutine", 1, threshold_names, threshold_value};
-        return 1;
+    if (t == ADN_TUNE_CLBLAST_THRESHOLD) {
+        for (size_t i = 0; i < sizeof threshold_cubes / sizeof threshold_cubes[0]; i++)
+            if (clblast_threshold_values[i] == index) {
+                *out = (adn_clblast_params){"GemmRoutine", 1, threshold_names, &threshold_cubes[i]};
+                return 1;
+            }
     }
     return 0;
 }

@@ -41,8 +41,8 @@ typedef struct adn_clblast_params {
     const char *const *names;
     const size_t *values;
 } adn_clblast_params;
-/* Set number `index` of tunable t (ADN_TUNE_CLBLAST_*), or NULL when index is out of range. For
- * the threshold the set holds m n k = value^3. */
+/* Set number `index` of tunable t (ADN_TUNE_CLBLAST_*) into out; 0 when there is none. For the
+ * threshold, index is a candidate cube side and the set holds m n k = index^3. */
 int adn_clblast_param_set(adn_tunable t, int index, adn_clblast_params *out);
 
 /* The key of device e in profile p (the profile's kernel choices, not its tuned values). */
