@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,20 +28,22 @@ static const int attn_bk_values[] = {32, 64, 128};
 static const int clblast_set_values[] = {0, 1, 2};
 static const int clblast_threshold_values[] = {128, 256, 384, 512, 768, 1024};
 
+/* Each tunable: its JSON name, its candidates and the int field of the profile that holds it. */
 static const struct {
     const char *name;
     const int *values;
     int n;
+    size_t field;
 } tunables[ADN_TUNABLE_COUNT] = {
-#define T(name, v)                                                                                 \
-    { name, v, (int)(sizeof v / sizeof v[0]) }
-    T("gemm_mc", gemm_mc_values),
-    T("gemm_kc", gemm_kc_values),
-    T("attn_target_threads", attn_threads_values),
-    T("attn_max_bk", attn_bk_values),
-    T("clblast_xgemm", clblast_set_values),
-    T("clblast_direct", clblast_set_values),
-    T("clblast_threshold", clblast_threshold_values),
+#define T(name, v, f)                                                                              \
+    { name, v, (int)(sizeof v / sizeof v[0]), offsetof(adn_device_profile, f) }
+    T("gemm_mc", gemm_mc_values, gemm_mc),
+    T("gemm_kc", gemm_kc_values, gemm_kc),
+    T("attn_target_threads", attn_threads_values, attn_target_threads),
+    T("attn_max_bk", attn_bk_values, attn_max_bk),
+    T("clblast_xgemm", clblast_set_values, clblast_xgemm),
+    T("clblast_direct", clblast_set_values, clblast_direct),
+    T("clblast_threshold", clblast_threshold_values, clblast_threshold),
 #undef T
 };
 
@@ -71,52 +74,14 @@ int adn_tunable_applies(adn_tunable t, const adn_device_profile *p) {
 }
 
 int adn_tunable_get(const adn_device_profile *p, adn_tunable t) {
-    switch (t) {
-        case ADN_TUNE_GEMM_MC:
-            return p->gemm_mc;
-        case ADN_TUNE_GEMM_KC:
-            return p->gemm_kc;
-        case ADN_TUNE_ATTN_THREADS:
-            return p->attn_target_threads;
-        case ADN_TUNE_ATTN_MAX_BK:
-            return p->attn_max_bk;
-        case ADN_TUNE_CLBLAST_XGEMM:
-            return p->clblast_xgemm;
-        case ADN_TUNE_CLBLAST_DIRECT:
-            return p->clblast_direct;
-        case ADN_TUNE_CLBLAST_THRESHOLD:
-            return p->clblast_threshold;
-        default:
-            return 0;
-    }
+    if ((unsigned)t >= ADN_TUNABLE_COUNT) return 0;
+    int v;
+    memcpy(&v, (const char *)p + tunables[t].field, sizeof v);
+    return v;
 }
 
 void adn_tunable_set(adn_device_profile *p, adn_tunable t, int v) {
-    switch (t) {
-        case ADN_TUNE_GEMM_MC:
-            p->gemm_mc = v;
-            break;
-        case ADN_TUNE_GEMM_KC:
-            p->gemm_kc = v;
-            break;
-        case ADN_TUNE_ATTN_THREADS:
-            p->attn_target_threads = v;
-            break;
-        case ADN_TUNE_ATTN_MAX_BK:
-            p->attn_max_bk = v;
-            break;
-        case ADN_TUNE_CLBLAST_XGEMM:
-            p->clblast_xgemm = v;
-            break;
-        case ADN_TUNE_CLBLAST_DIRECT:
-            p->clblast_direct = v;
-            break;
-        case ADN_TUNE_CLBLAST_THRESHOLD:
-            p->clblast_threshold = v;
-            break;
-        default:
-            break;
-    }
+    if ((unsigned)t < ADN_TUNABLE_COUNT) memcpy((char *)p + tunables[t].field, &v, sizeof v);
 }
 
 /* CLBlast's parameter sets (CLBlast 1.5's names: "GemmRoutine" holds the switch). XgemmDirect's
