@@ -5,6 +5,7 @@
 #include "settings.h"
 #include "status.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +40,34 @@ const char *adn_cache_dir(char *buf, size_t cap) {
     return buf;
 }
 
+static uint64_t sources_hash(const adn_source *src, int n) {
+    uint64_t h = ADN_HASH_INIT;
+    for (int i = 0; i < n; i++) h = adn_hash_bytes(h, src[i].text, src[i].length);
+    return h;
+}
+
+/* The embedded sources are constants of the binary, and every device profile resolution keys
+ * its tuning entry with them: hashed once per process (hundreds of KB; rehashing them was most
+ * of a resolution's time). */
+static uint64_t embedded_hash;
+static pthread_once_t embedded_hash_once = PTHREAD_ONCE_INIT;
+
+static void hash_embedded(void) {
+    embedded_hash = sources_hash(adn_embedded_sources, adn_embedded_source_count);
+}
+
+uint64_t adn_embedded_sources_hash(void) {
+    pthread_once(&embedded_hash_once, hash_embedded);
+    return embedded_hash;
+}
+
 /* The key names everything that makes a binary valid: a different driver, device, option or
  * source gives a different entry. */
 static char *cache_key(const adn_device_entry *dev, const adn_source *src, int n,
                        const char *options) {
-    uint64_t h = ADN_HASH_INIT;
-    for (int i = 0; i < n; i++) h = adn_hash_bytes(h, src[i].text, src[i].length);
+    uint64_t h = src == adn_embedded_sources && n == adn_embedded_source_count
+                     ? adn_embedded_sources_hash()
+                     : sources_hash(src, n);
     const adnet_device_info *in = &dev->info;
     size_t cap = 1024 + strlen(options);
     char *key = malloc(cap);

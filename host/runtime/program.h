@@ -45,4 +45,7 @@ const char *adn_cache_dir(char *buf, size_t cap);
 extern const adn_source adn_embedded_sources[];
 extern const int adn_embedded_source_count;
 
+/* The hash of all embedded sources (computed once per process), part of every cache key. */
+uint64_t adn_embedded_sources_hash(void);
+
 #endif

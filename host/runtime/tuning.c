@@ -8,7 +8,6 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,21 +132,8 @@ int adn_clblast_param_set(adn_tunable t, int index, adn_clblast_params *out) {
     return 0;
 }
 
-/* The kernel sources are constants of the binary, and every profile resolution makes a key:
- * hash them once per process (hundreds of KB; it was most of a resolution's time). */
-static uint64_t sources_hash;
-static pthread_once_t sources_hash_once = PTHREAD_ONCE_INIT;
-
-static void hash_sources(void) {
-    uint64_t h = ADN_HASH_INIT;
-    for (int i = 0; i < adn_embedded_source_count; i++)
-        h = adn_hash_bytes(h, adn_embedded_sources[i].text, adn_embedded_sources[i].length);
-    sources_hash = h;
-}
-
 void adn_tuning_key(const adn_device_entry *e, const adn_device_profile *p, char *buf, size_t cap) {
-    pthread_once(&sources_hash_once, hash_sources);
-    uint64_t h = sources_hash;
+    uint64_t h = adn_embedded_sources_hash();
     const adnet_device_info *in = &e->info;
     snprintf(buf, cap, "adnet %s|%s|%s|%s|%s|%s|parts %d|%s gemm %s attention %s|%016llx",
              ADNET_VERSION_STRING, in->platform, in->vendor, in->name, in->driver_version,
