@@ -3,13 +3,17 @@
 # (default 3600) and at least RUNS executions (default 10^7), whichever is more: a first leg of
 # SECONDS, then, if it executed fewer than RUNS inputs, a second leg of the missing runs from the
 # corpus the first grew (kept in the build tree, so a later campaign starts where this one
-# ended). Prints one Markdown table row per target: executions and seconds of both legs,
-# coverage at the end (libFuzzer's cov: edges, ft: features), corpus size, findings.
-#   tests/fuzz/campaign.sh BUILD_FUZZ [SECONDS [RUNS [TARGETS...]]]
+# ended). The second leg may run in CAMPAIGN_JOBS processes (default 1) sharing that corpus, as
+# libFuzzer's -jobs does, each with its share of the runs; SECONDS 0 skips the first leg (to go
+# on with the runs an interrupted campaign still missed). Prints one Markdown table row per
+# target: executions and seconds of both legs, coverage at the end (libFuzzer's cov: edges, ft:
+# features), corpus size, findings.
+#   [CAMPAIGN_JOBS=N] tests/fuzz/campaign.sh BUILD_FUZZ [SECONDS [RUNS [TARGETS...]]]
 set -u
 build=$1
 seconds=${2:-3600}
 runs=${3:-10000000}
+jobs=${CAMPAIGN_JOBS:-1}
 shift 3 2>/dev/null || shift $#
 src=$(cd "$(dirname "$0")" && pwd)
 targets=${*:-"weights arch image mask npy lists specs tuning"}
@@ -34,15 +38,32 @@ for t in $targets; do
     dict=""
     [ -f "$src/$t.dict" ] && dict="-dict=$src/$t.dict"
     start=$(date +%s)
-    leg "$dir" "$dir/log.txt" -max_total_time="$seconds" -runs=-1
-    rc=$?
-    execs=$(stat_of number_of_executed_units "$dir/log.txt")
-    last=$dir/log.txt
-    if [ $rc -eq 0 ] && [ "${execs:-0}" -lt "$runs" ]; then
-        leg "$dir" "$dir/log2.txt" -runs=$((runs - ${execs:-0}))
+    rc=0 execs=0 last=""
+    if [ "$seconds" -gt 0 ]; then
+        leg "$dir" "$dir/log.txt" -max_total_time="$seconds" -runs=-1
         rc=$?
-        execs=$((${execs:-0} + $(stat_of number_of_executed_units "$dir/log2.txt")))
-        last=$dir/log2.txt
+        execs=$(stat_of number_of_executed_units "$dir/log.txt")
+        execs=${execs:-0} last=$dir/log.txt
+    fi
+    if [ $rc -eq 0 ] && [ "$execs" -lt "$runs" ]; then
+        share=$(((runs - execs + jobs - 1) / jobs))
+        j=1
+        while [ $j -le "$jobs" ]; do
+            (leg "$dir" "$dir/log2-$j.txt" -runs=$share -seed=$((start + j)) || echo $? > "$dir/rc-$j") &
+            j=$((j + 1))
+        done
+        wait
+        last=$dir/log2-1.txt
+        j=1
+        while [ $j -le "$jobs" ]; do
+            more=$(stat_of number_of_executed_units "$dir/log2-$j.txt")
+            execs=$((execs + ${more:-0}))
+            if [ -f "$dir/rc-$j" ]; then
+                rc=$(cat "$dir/rc-$j") last=$dir/log2-$j.txt
+                rm -f "$dir/rc-$j"
+            fi
+            j=$((j + 1))
+        done
     fi
     took=$(($(date +%s) - start))
     cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$last" | tail -n 1 | awk '{print $2 " / " $4}')
