@@ -2,7 +2,9 @@
  * as float32 (the dtype conversions, the data offsets), then what a loader does before it takes
  * any device memory: the architecture inferred from the shapes and the "adnet.arch" and "model"
  * metadata, every tensor checked against it (adn_weights_open_checked), and the first
- * convolution's weight read. */
+ * convolution's weight read. An input the safetensors reader refuses ends there: adn_weights_open
+ * begins with the same call on the same file, and parsing the header a second time for the nine
+ * inputs in ten that fail had halved the inputs a second. */
 #include "fuzz_util.h"
 
 #include "arch.h"
@@ -19,20 +21,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *path = fz_write("weights.safetensors", data, size);
     adn_safetensors *st;
-    float *buf = malloc(MAX_READ * sizeof *buf);
-    if (!buf) abort();
-    if (adn_st_open(path, &st) == ADNET_OK) {
-        for (int i = 0; i < adn_st_count(st); i++) {
-            const adn_st_tensor *t = adn_st_tensor_at(st, i);
-            if (t->numel <= MAX_READ) adn_st_read_f32(st, t, buf);
-        }
-        for (int i = 0; i < adn_st_metadata_count(st); i++) {
-            const char *k, *v;
-            adn_st_metadata_at(st, i, &k, &v);
-            if (!k || !v) abort(); /* the table promises both */
-        }
-        adn_st_close(st);
+    static float buf[MAX_READ];
+    if (adn_st_open(path, &st) != ADNET_OK) {
+        adn_clear_error();
+        return 0;
     }
+    for (int i = 0; i < adn_st_count(st); i++) {
+        const adn_st_tensor *t = adn_st_tensor_at(st, i);
+        if (t->numel <= MAX_READ) adn_st_read_f32(st, t, buf);
+    }
+    for (int i = 0; i < adn_st_metadata_count(st); i++) {
+        const char *k, *v;
+        adn_st_metadata_at(st, i, &k, &v);
+        if (!k || !v) abort(); /* the table promises both */
+    }
+    adn_st_close(st);
     adn_weights *w;
     adn_arch arch;
     if (adn_weights_open_checked(path, ADNET_MODEL_UNKNOWN, &w, &arch) == ADNET_OK) {
@@ -47,7 +50,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         adn_weights_close(w);
     }
-    free(buf);
     adn_clear_error();
     return 0;
 }
