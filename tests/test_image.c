@@ -541,6 +541,29 @@ static void check_bad_input(const char *tmp) {
         }
     write_bytes(TMP("zero_width.jpg"), bad, jpeg_size);
     expect_load_fails(path, ADNET_ERR_FORMAT, "JPEG");
+    /* a decompression bomb: a small JPEG's frame header changed to declare 65281 x 2808 (550 MB
+     * of BGR in 1-2 KB, as the input the image fuzz target found, which decoded in 4.8 s into
+     * 1 GB) is refused before the decoder allocates */
+    {
+        adnet_image small;
+        CHECK_OK(adn_image_alloc(&small, 64, 48, 3));
+        for (size_t i = 0; i < (size_t)64 * 48 * 3; i++) small.data[i] = (uint8_t)(i * 7);
+        CHECK_OK(adn_jpeg_write_bgr(TMP("small.jpg"), &small, 90));
+        adnet_image_free(&small);
+        unsigned char *b;
+        size_t n;
+        CHECK_OK(adn_read_file(path, &b, &n));
+        int patched = 0;
+        for (size_t i = 2; i + 8 < n && !patched; i++)
+            if (b[i] == 0xff && b[i + 1] == 0xc0) {
+                b[i + 5] = 0x0a, b[i + 6] = 0xf8, b[i + 7] = 0xff, b[i + 8] = 0x01;
+                patched = 1;
+            }
+        CHECK(patched);
+        write_bytes(TMP("bomb.jpg"), b, n);
+        free(b);
+        expect_load_fails(path, ADNET_ERR_FORMAT, "decompression bomb");
+    }
     free(bad);
 
     write_bytes(TMP("truncated.png"), png, png_size / 2);
@@ -588,6 +611,33 @@ static void check_bad_input(const char *tmp) {
     free(png);
 }
 
+/* The decompression-bomb bound refuses no real photograph: a flat grey 4800 x 4800 frame (69 MB
+ * of BGR, over the 64 MiB below which sizes are not checked), the most compressible picture a
+ * Huffman JPEG holds (every coefficient but DC zero, so the quality does not matter), decodes
+ * whole; the ratio it reached is printed against the bound (4096:1). */
+static void check_large_jpeg(const char *tmp) {
+    enum { SIDE = 4800 };
+    adnet_image img, back;
+    CHECK_OK(adn_image_alloc(&img, SIDE, SIDE, 3));
+    memset(img.data, 128, (size_t)SIDE * SIDE * 3);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/flat.jpg", tmp);
+    {
+        CHECK_OK(adn_jpeg_write_bgr(path, &img, 90));
+        unsigned char *bytes;
+        size_t size;
+        CHECK_OK(adn_read_file(path, &bytes, &size));
+        free(bytes);
+        CHECK_OK(adnet_image_load_bgr(path, &back));
+        CHECK(same_shape(&back, &img) && back.data[0] == 128 &&
+              back.data[(size_t)SIDE * SIDE * 3 - 1] == 128);
+        adnet_image_free(&back);
+        printf("  flat %dx%d JPEG: %zu bytes, %.0f:1, decodes\n", SIDE, SIDE, size,
+               (double)SIDE * SIDE * 3 / (double)size);
+    }
+    adnet_image_free(&img);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s CASES_DIR WRITTEN_DIR\n", argv[0]);
@@ -602,6 +652,7 @@ int main(int argc, char **argv) {
     check_npy(tmp);
     check_writers(tmp);
     check_bad_input(tmp);
+    check_large_jpeg(tmp);
     tu_rm_rf(tmp);
     free(tmp);
     return tu_finish("test_image");

@@ -12,7 +12,11 @@
  *   cv2.imread on CMYK and YCCK JPEGs: identical on every pixel;
  * - the EXIF orientation tag is applied.
  * Unlike OpenCV, any libjpeg warning is an error: a truncated file or corrupt data would
- * otherwise decode "successfully" into a partly grey image. */
+ * otherwise decode "successfully" into a partly grey image.
+ * A large declared size must come with data to match (JPEG_MAX_RATIO): the arithmetic decoder
+ * supplies zeros without a warning once it meets a marker, so a 247-byte file that declared
+ * 65281 x 2808 (found by the image fuzz target) decoded "successfully" into 550 MB of pixels,
+ * taking 4.8 s and 1 GB of memory: a decompression bomb. */
 #include "image_jpeg.h"
 
 #include "image_exif.h"
@@ -23,6 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <turbojpeg.h>
+
+/* Decoded bytes per file byte. Huffman coding spends at least a bit per 8x8 block even on a
+ * flat image (a progressive DC scan), so no Huffman JPEG exceeds 1536:1 (a greyscale block
+ * decodes to 192 bytes of BGR); 4096:1 leaves room and refuses only bombs and huge, nearly flat
+ * arithmetic-coded images, which no camera writes. Sizes up to JPEG_RATIO_FLOOR (a 4096 x 4096
+ * frame in 64 MiB of BGR) are never refused: they cost too little to matter. */
+#define JPEG_MAX_RATIO   4096ull
+#define JPEG_RATIO_FLOOR (64ull << 20)
 
 static adnet_status tj_fail(tjhandle tj, const char *name, const char *what) {
     int warning = tjGetErrorCode(tj) == TJERR_WARNING;
@@ -59,6 +71,15 @@ adnet_status adn_jpeg_decode_bgr(const uint8_t *data, size_t size, const char *n
     if (st != ADNET_OK) goto done;
     int cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
     int decoded_channels = cmyk ? 4 : 3;
+    unsigned long long decoded = (unsigned long long)width * (unsigned long long)height *
+                                 (unsigned long long)decoded_channels;
+    if (decoded > JPEG_RATIO_FLOOR && decoded / JPEG_MAX_RATIO > size) {
+        st = adn_fail(ADNET_ERR_FORMAT,
+                      "'%s': a %dx%d JPEG cannot be held in %zu bytes (it would decode to %llu "
+                      "MiB, more than %llu times its size): corrupt or a decompression bomb",
+                      name, width, height, size, decoded >> 20, JPEG_MAX_RATIO);
+        goto done;
+    }
     /* room for the decoded pixels; CMYK is converted to 3 channels in place afterwards */
     st = adn_image_alloc(out, width, height, decoded_channels);
     if (st != ADNET_OK) {
