@@ -48,7 +48,7 @@ static uint64_t sources_hash(const adn_source *src, int n) {
 
 /* The embedded sources are constants of the binary, and every device profile resolution keys
  * its tuning entry with them: hashed once per process (hundreds of KB; rehashing them was most
- * of a resolution's time). */
+ * of a resolution's time). The same hash as cache_key takes of them. */
 static uint64_t embedded_hash;
 static pthread_once_t embedded_hash_once = PTHREAD_ONCE_INIT;
 
@@ -65,9 +65,7 @@ uint64_t adn_embedded_sources_hash(void) {
  * source gives a different entry. */
 static char *cache_key(const adn_device_entry *dev, const adn_source *src, int n,
                        const char *options) {
-    uint64_t h = src == adn_embedded_sources && n == adn_embedded_source_count
-                     ? adn_embedded_sources_hash()
-                     : sources_hash(src, n);
+    uint64_t h = sources_hash(src, n); /* once per build: no need for the cached value */
     const adnet_device_info *in = &dev->info;
     size_t cap = 1024 + strlen(options);
     char *key = malloc(cap);
