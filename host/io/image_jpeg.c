@@ -31,8 +31,9 @@
 /* Decoded bytes per file byte. Huffman coding spends at least a bit per 8x8 block even on a
  * flat image (a progressive DC scan), so no Huffman JPEG exceeds 1536:1 (a greyscale block
  * decodes to 192 bytes of BGR); 4096:1 leaves room and refuses only bombs and huge, nearly flat
- * arithmetic-coded images, which no camera writes. Sizes up to JPEG_RATIO_FLOOR (a 4096 x 4096
- * frame in 64 MiB of BGR) are never refused: they cost too little to matter. */
+ * arithmetic-coded images, which no camera writes. Sizes up to JPEG_RATIO_FLOOR (64 MiB decoded: a
+ * 4096 x 4096 CMYK frame, about 4700 x 4700 in BGR) are never refused: they cost too little to
+ * matter. */
 #define JPEG_MAX_RATIO   4096ull
 #define JPEG_RATIO_FLOOR (64ull << 20)
 
