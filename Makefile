@@ -15,8 +15,8 @@ BUILD_PACKAGES := gcc libc6-dev make cmake pkg-config ocl-icd-opencl-dev opencl-
 TEST_PACKAGES  := python3 python3-torch python3-numpy python3-opencv python3-skimage \
                   python3-pil python3-matplotlib
 
-.PHONY: all build deps test-deps test test-sanitize test-oclgrind test-fuzz demo install format \
-        clean
+.PHONY: all build deps test-deps test test-sanitize test-oclgrind test-fuzz test-drivers \
+        test-gpu-compile gpu-compile-table demo install format clean
 
 all: build
 
@@ -32,8 +32,11 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The tiers with their own targets (simulator, second driver, GPU compilers) are left out here.
+OWN_TIERS := "oclgrind|drivers|gpu-compile"
+
 test: test-deps build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE oclgrind
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE $(OWN_TIERS)
 
 # The kernel tests on Oclgrind's simulated GPU-like device (a few minutes; CI runs it).
 test-oclgrind: test-deps
@@ -48,7 +51,26 @@ test-sanitize: test-deps
 	@test -f $(ASAN_BUILD)/CMakeCache.txt || cmake -S . -B $(ASAN_BUILD) \
 	    -DCMAKE_BUILD_TYPE=Debug -DADNET_SANITIZE=ON -DADNET_WERROR=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE oclgrind
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE $(OWN_TIERS)
+
+# The device-level tests again on Intel's OpenCL CPU runtime (installed from PyPI into
+# $(BUILD)/drivers/, nothing outside it), then PoCL and it side by side (tests/drivers/run.sh).
+test-drivers: test-deps build
+	@sh tools/ensure-packages python3-venv
+	sh tests/drivers/run.sh $(BUILD) $(JOBS)
+
+# Every kernel through Intel's, AMD's and NVIDIA's GPU compilers (ocloc taken out of its package
+# unregistered; clang-15 with ROCm's device libraries and libclc; ptxas when CUDA is there).
+GPU_COMPILE_PACKAGES := clang-15 lld-15 rocm-device-libs libclc-15 libigc1 libigdfcl1 \
+                        libigdgmm12 libopencl-clang14
+test-gpu-compile: test-deps build
+	@sh tools/ensure-packages $(GPU_COMPILE_PACKAGES)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L gpu-compile
+
+# The kernel x target table of docs/architecture.md, from the last test-gpu-compile run.
+gpu-compile-table:
+	/usr/bin/python3 tests/gpu_compile/update_doc.py $(BUILD)/gpu-compile/table.md \
+	    docs/architecture.md
 
 # The libFuzzer targets (clang, ASan, UBSan), each fuzzed for FUZZ_SECONDS from its seeds.
 test-fuzz: deps

@@ -193,12 +193,14 @@ __kernel void attention_tiled(__global const float *x0, uint x0_off, uint m0,
         }
     }
 
-    /* rows along the lanes of a float8, channels e0..e3 */
+    /* rows along the lanes of a float8, channels e0..e3; both loops unrolled so that o stays in
+     * registers (NVPTX otherwise keeps it in a 128-byte stack frame, in local memory) */
     float o[ATTN_COLS][ATTN_VEC];
     vstore8(acc0 / lsum, 0, o[0]);
     vstore8(acc1 / lsum, 0, o[1]);
     vstore8(acc2 / lsum, 0, o[2]);
     vstore8(acc3 / lsum, 0, o[3]);
+#pragma unroll
     for (uint lane = 0; lane < ATTN_VEC; lane++) {
         const uint r = rb * ATTN_VEC + lane;
         const uint slot = r / bq, i = i0 + (r - slot * bq);
@@ -206,6 +208,7 @@ __kernel void attention_tiled(__global const float *x0, uint x0_off, uint m0,
         const uint m = anchor ? m0 : mt;
         if (i >= m) continue;
         __global float *out = anchor ? out0 + out0_off + i : out1 + out1_off + i;
+#pragma unroll
         for (uint c = 0; c < ATTN_COLS; c++) {
             const uint e = g + c * ng;
             if (e < e_dim) out[e * m] = o[c][lane];
@@ -217,7 +220,11 @@ __kernel void attention_tiled(__global const float *x0, uint x0_off, uint m0,
  * local memory, tiny work-groups): one work-item per query row of one branch (global size
  * Mq x nb), no local memory. Keys are visited in chunks of ATTN_DIRECT_CHUNK with the same
  * online softmax; the accumulator lives in the output column itself (read, rescaled and
- * written once per chunk), so any E works. Slow but exact in the same sense. */
+ * written once per chunk), so any E works. Slow but exact in the same sense. Every loop over a
+ * chunk runs its full constant length, unrolled, with the keys past the end masked (score
+ * -inf, weight 0): a loop bounded by the chunk's actual length keeps s[] in scratch memory on
+ * GPUs (132 bytes per lane on gfx1030, a 128-byte stack frame on NVPTX), where this kernel is
+ * part of the GPU profile (tests/gpu_compile). */
 #define ATTN_DIRECT_CHUNK 32
 
 __kernel void attention_direct(__global const float *x0, uint x0_off, uint m0,
@@ -234,29 +241,38 @@ __kernel void attention_direct(__global const float *x0, uint x0_off, uint m0,
 
     float rowm = -INFINITY, lsum = 0.0f;
     for (uint j0 = 0; j0 < mt; j0 += ATTN_DIRECT_CHUNK) {
-        const uint n = min((uint)ATTN_DIRECT_CHUNK, mt - j0);
+        const uint last = min((uint)ATTN_DIRECT_CHUNK, mt - j0) - 1; /* the chunk's last key */
         float s[ATTN_DIRECT_CHUNK];
-        for (int c = 0; c < ATTN_DIRECT_CHUNK; c++) s[c] = 0.0f;
+#pragma unroll
+        for (uint c = 0; c < ATTN_DIRECT_CHUNK; c++) s[c] = 0.0f;
         for (uint e = 0; e < e_dim; e++) {
             const float qe = q[e * m + i];
-            for (uint c = 0; c < n; c++) s[c] = fma(qe, kv[e * mt + j0 + c], s[c]);
+            __global const float *row = kv + e * mt + j0;
+            /* keys past the end read the last one: computed, then masked below */
+#pragma unroll
+            for (uint c = 0; c < ATTN_DIRECT_CHUNK; c++) s[c] = fma(qe, row[min(c, last)], s[c]);
         }
         float mx = rowm;
-        for (uint c = 0; c < n; c++) {
-            s[c] *= scale_log2;
+#pragma unroll
+        for (uint c = 0; c < ATTN_DIRECT_CHUNK; c++) {
+            s[c] = c <= last ? s[c] * scale_log2 : -INFINITY;
             mx = fmax(mx, s[c]);
         }
         const float al = exp2(rowm - mx);
         rowm = mx;
         float lpart = 0.0f;
-        for (uint c = 0; c < n; c++) {
-            s[c] = exp2(s[c] - mx);
+#pragma unroll
+        for (uint c = 0; c < ATTN_DIRECT_CHUNK; c++) {
+            s[c] = exp2(s[c] - mx); /* 0 for a masked key */
             lpart += s[c];
         }
         lsum = fma(lsum, al, lpart);
         for (uint e = 0; e < e_dim; e++) {
+            __global const float *row = kv + e * mt + j0;
             float part = 0.0f; /* summed apart first, as in attention_tiled */
-            for (uint c = 0; c < n; c++) part = fma(s[c], kv[e * mt + j0 + c], part);
+#pragma unroll
+            for (uint c = 0; c < ATTN_DIRECT_CHUNK; c++)
+                part = fma(s[c], row[min(c, last)], part);
             out[e * m + i] = j0 == 0 ? part : fma(out[e * m + i], al, part);
         }
     }

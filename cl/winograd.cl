@@ -28,10 +28,12 @@ static inline size_t wino_at(uint xi, uint c, uint j, uint rows, uint ldm, uint 
                   : base + (size_t)c * ldm + j;
 }
 
-/* V = B^T d B for tile t (chunk column j) and input channel c. */
-static inline void wino_in_tile(__global const float *xc, uint h, uint w, uint cin, uint d,
-                                uint th, uint tw, uint t, uint j, uint c, __global float *vb,
-                                uint ldm, uint vstride, uint packed) {
+/* V = B^T d B for tile t (chunk column j) and input channel c. Always inlined: called from two
+ * kernels, LLVM's AMDGPU backend otherwise keeps it a real call, with a stack in scratch
+ * memory (gfx906, gfx90a; tests/gpu_compile). */
+static inline __attribute__((always_inline)) void
+wino_in_tile(__global const float *xc, uint h, uint w, uint cin, uint d, uint th, uint tw, uint t,
+             uint j, uint c, __global float *vb, uint ldm, uint vstride, uint packed) {
     const uint tx = t % tw, ty = (t / tw) % th, sg = t / (tw * th);
     const int y0 = wino_origin(sg / d, d, ty), x0 = wino_origin(sg % d, d, tx);
     float in[6][6];
@@ -55,7 +57,10 @@ static inline void wino_in_tile(__global const float *xc, uint h, uint w, uint c
             }
         }
     }
-    /* B^T applied to the columns, then to the rows of the result */
+    /* B^T applied to the columns, then to the rows of the result; the 36 results go to one
+     * place in each matrix V_xi, vstride floats apart (one address, not 36: on AMD's wave64
+     * GPUs the 36 64-bit addresses pushed this kernel into scratch memory) */
+    __global float *dst = vb + wino_at(0, c, j, cin, ldm, vstride, packed);
     float u[6][6];
 #pragma unroll
     for (int q = 0; q < 6; q++) {
@@ -76,7 +81,7 @@ static inline void wino_in_tile(__global const float *xc, uint h, uint w, uint c
                             4.0f * (d1 - d2) - d3 + d4,    2.0f * (d3 - d1) - d2 + d4,
                             2.0f * (d1 - d3) - d2 + d4,    4.0f * d1 - 5.0f * d3 + d5};
 #pragma unroll
-        for (int q = 0; q < 6; q++) vb[wino_at((uint)(r * 6 + q), c, j, cin, ldm, vstride, packed)] = o[q];
+        for (int q = 0; q < 6; q++) dst[(size_t)(r * 6 + q) * vstride] = o[q];
     }
 }
 
@@ -84,10 +89,10 @@ static inline void wino_in_tile(__global const float *xc, uint h, uint w, uint c
  * bias_act_f32 (bias, residual, activation) on the outputs inside the map, stored in place:
  * the transform's output is the layer's, so no separate epilogue pass runs. M_xi is cout x nt,
  * row-major, 36 of them step floats apart. */
-static inline void wino_out_tile(__global const float *mo, size_t step, uint h, uint w, uint d,
-                                 uint th, uint tw, uint t, uint o, __global float *y,
-                                 float bv, __global const float *res, int has_res, int act,
-                                 float slope) {
+static inline __attribute__((always_inline)) void
+wino_out_tile(__global const float *mo, size_t step, uint h, uint w, uint d, uint th, uint tw,
+              uint t, uint o, __global float *y, float bv, __global const float *res, int has_res,
+              int act, float slope) {
     const uint tx = t % tw, ty = (t / tw) % th, sg = t / (tw * th);
     const uint a = sg / d, b = sg % d;
     float u[4][6];

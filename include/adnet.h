@@ -121,6 +121,14 @@ typedef struct adnet_device_info {
     uint64_t local_mem_bytes;
     int fp16;                /* cl_khr_fp16 */
     double estimated_gflops; /* heuristic peak used to pick the default device */
+    /* The hardware behind the device: "PCI 0000:03:00.0" where the driver gives the address, else
+     * "host CPU <model>" or the type, vendor id, name and memory size. Two drivers can expose one
+     * chip (PoCL and Intel's CPU runtime both expose the CPU); "all" and the default choice use
+     * one device per chip. */
+    char chip[160];
+    /* -1: this device stands for its chip; else the index of the device that does (a device
+     * left out of "all" still runs when named, with a warning that the chip is shared). */
+    int same_chip_as;
 } adnet_device_info;
 
 /* "cpu", "gpu", "accelerator" or "other": the words --device accepts for a type. */

@@ -1,8 +1,12 @@
 /* Device selection: every spec form (index, type, name substring, ADNET_DEVICE, the default)
  * against expectations computed here from the device list, and a spec that matches nothing
  * fails with a message listing every device. Run with POCL_DEVICES="pthread basic" to have
- * two devices of different speed. */
+ * two devices of different speed on one chip. One device per chip: the chip identities and the
+ * choice among a chip's drivers on hand-made cases (two drivers of one CPU, GPUs with and
+ * without PCI addresses, each rule of the choice), and on the devices present. */
 #include "test_util.h"
+#include "device_chip.h"
+#include "device_select.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -21,6 +25,134 @@ static int select_one(const char *spec) {
     int idx = -1, n = 0;
     adnet_status st = adn_device_select_many(spec, &idx, 1, &n);
     return st == ADNET_OK && n == 1 ? idx : -1;
+}
+
+/* ---- one device per chip, on hand-made devices ---------------------------------------- */
+
+static void identify(adnet_device_type type, int unified, const char *name, unsigned vendor_id,
+                     uint64_t mem, const int *pci, const char *host, char *p, char *d) {
+    adn_chip_facts f = {type, unified, name, vendor_id, mem, pci != NULL, 0, 0, 0, 0, host};
+    if (pci) {
+        f.pci_domain = (unsigned)pci[0];
+        f.pci_bus = (unsigned)pci[1];
+        f.pci_device = (unsigned)pci[2];
+        f.pci_function = (unsigned)pci[3];
+    }
+    adn_chip_identify(&f, p, 32, d, 160);
+}
+
+static void test_chip_identity(void) {
+    char p1[32], d1[160], p2[32], d2[160];
+    const char *xeon = "Intel(R) Xeon(R) Platinum 8480+";
+    /* PoCL and Intel's runtime name the same host CPU differently */
+    identify(ADNET_DEVICE_CPU, 1, "pthread-sapphirerapids-Intel(R) Xeon(R) Platinum 8480+", 0x8086,
+             64ull << 30, NULL, xeon, p1, d1);
+    identify(ADNET_DEVICE_CPU, 1, xeon, 0x8086, 62ull << 30, NULL, xeon, p2, d2);
+    CHECK(!strcmp(p1, "") && !strcmp(d1, "host CPU Intel(R) Xeon(R) Platinum 8480+"));
+    CHECK(!strcmp(d1, d2) && adn_chip_same(p1, d1, p2, d2));
+    /* a CPU device not in host memory, or naming another model, is not the host CPU */
+    identify(ADNET_DEVICE_CPU, 0, xeon, 0x8086, 62ull << 30, NULL, xeon, p2, d2);
+    CHECK(!adn_chip_same(p1, d1, p2, d2));
+    identify(ADNET_DEVICE_CPU, 1, "AMD EPYC 9654", 0x1022, 62ull << 30, NULL, xeon, p2, d2);
+    CHECK(!adn_chip_same(p1, d1, p2, d2));
+    /* GPUs: the PCI address decides where both have one */
+    const int a[4] = {0, 3, 0, 0}, b[4] = {0, 0x65, 0, 0};
+    identify(ADNET_DEVICE_GPU, 0, "NVIDIA GeForce RTX 3080", 0x10de, 10ull << 30, a, "", p1, d1);
+    CHECK(!strcmp(p1, "PCI 0000:03:00.0"));
+    CHECK(!strcmp(d1, "gpu 0x10de NVIDIA GeForce RTX 3080 10240 MiB"));
+    identify(ADNET_DEVICE_GPU, 0, "NVIDIA GeForce RTX 3080", 0x10de, 10ull << 30, b, "", p2, d2);
+    CHECK(!adn_chip_same(p1, d1, p2, d2)); /* two cards of one model */
+    identify(ADNET_DEVICE_GPU, 0, "NVIDIA GeForce RTX 3080", 0x10de, 10ull << 30, a, "", p2, d2);
+    CHECK(adn_chip_same(p1, d1, p2, d2));
+    /* one driver without the address: the description decides */
+    identify(ADNET_DEVICE_GPU, 0, "NVIDIA GeForce RTX 3080", 0x10de, 10ull << 30, NULL, "", p2, d2);
+    CHECK(adn_chip_same(p1, d1, p2, d2));
+    identify(ADNET_DEVICE_GPU, 0, "NVIDIA GeForce RTX 3080", 0x10de, 12ull << 30, NULL, "", p2, d2);
+    CHECK(!adn_chip_same(p1, d1, p2, d2));
+}
+
+static adn_chip_candidate candidate(const char *desc, adnet_device_type type, const char *platform,
+                                    const char *vendor, double gflops, double ms, const char *on) {
+    adn_chip_candidate c = {"", desc, type, platform, vendor, gflops, ms, on};
+    return c;
+}
+
+static void test_chip_choice(void) {
+    const char *cpu = "host CPU AMD EPYC", *pocl = "Portable Computing Language";
+    const char *intel = "Intel(R) OpenCL", *net = "ad R101 857x481 in the cpu profile";
+    char why[4][320];
+    int st[4];
+    /* measured: the faster by adnet tune wins, whatever the estimates say */
+    adn_chip_candidate c[4] = {
+        candidate(cpu, ADNET_DEVICE_CPU, pocl, "AuthenticAMD", 166, 900, net),
+        candidate(cpu, ADNET_DEVICE_CPU, intel, "Intel(R) Corporation", 0, 750, net),
+        candidate("gpu 0x1002 gfx1030 16368 MiB", ADNET_DEVICE_GPU,
+                  "AMD Accelerated Parallel "
+                  "Processing",
+                  "Advanced Micro Devices, Inc.", 20000, -1, ""),
+    };
+    adn_chip_choose(c, 3, st, why[0], sizeof why[0]);
+    CHECK(st[0] == 1 && st[1] == -1 && st[2] == -1);
+    CHECK(tu_contains(why[0], "same chip as [1]") && tu_contains(why[0], "measured"));
+    CHECK(tu_contains(why[1], "2 devices expose") && why[2][0] == '\0');
+    /* measured on different networks: not comparable, so the estimate (unknown for Intel's
+     * 0 MHz: skipped), then the preference (PoCL for CPUs) */
+    c[1].measured_on = "ad R101 321x177 in the cpu profile";
+    adn_chip_choose(c, 2, st, why[0], sizeof why[0]);
+    CHECK(st[0] == -1 && st[1] == 0 && tu_contains(why[1], "preferred driver"));
+    /* estimates that differ (PoCL's pthread and basic devices: 2 and 1 compute units) */
+    c[0] = candidate(cpu, ADNET_DEVICE_CPU, pocl, "AuthenticAMD", 83, -1, "");
+    c[1] = candidate(cpu, ADNET_DEVICE_CPU, pocl, "AuthenticAMD", 166, -1, "");
+    adn_chip_choose(c, 2, st, why[0], sizeof why[0]);
+    CHECK(st[0] == 1 && st[1] == -1 && tu_contains(why[0], "estimated"));
+    /* the same in every respect: the first listed */
+    c[0] = c[1];
+    adn_chip_choose(c, 2, st, why[0], sizeof why[0]);
+    CHECK(st[0] == -1 && st[1] == 0 && tu_contains(why[1], "listed first"));
+    /* a GPU through a portable driver and its maker's: the maker's */
+    const char *g = "gpu 0x10de NVIDIA GeForce RTX 3080 10240 MiB";
+    c[0] = candidate(g, ADNET_DEVICE_GPU, pocl, "NVIDIA Corporation", 30000, -1, "");
+    c[1] = candidate(g, ADNET_DEVICE_GPU, "NVIDIA CUDA", "NVIDIA Corporation", 30000, -1, "");
+    c[2] = candidate(cpu, ADNET_DEVICE_CPU, pocl, "AuthenticAMD", 166, -1, "");
+    adn_chip_choose(c, 3, st, why[0], sizeof why[0]);
+    CHECK(st[0] == 1 && st[1] == -1 && st[2] == -1);
+    /* three devices of one chip point at one of them */
+    for (int i = 0; i < 3; i++) c[i] = candidate(cpu, ADNET_DEVICE_CPU, pocl, "x", 166, -1, "");
+    c[2].measured_ms = 5;
+    c[2].measured_on = net;
+    adn_chip_choose(c, 3, st, why[0], sizeof why[0]);
+    CHECK(st[0] == -1 && st[1] == 0 && st[2] == 0); /* not every one measured: listed first */
+    for (int i = 0; i < 3; i++) {
+        c[i].measured_ms = i == 1 ? 4 : 6;
+        c[i].measured_on = net;
+    }
+    adn_chip_choose(c, 3, st, why[0], sizeof why[0]);
+    CHECK(st[0] == 1 && st[1] == -1 && st[2] == 1);
+}
+
+/* The devices present: "all" keeps one device per chip, "every" all of them. */
+static void test_chips_present(int n, const adnet_device_info *info) {
+    int all[16], count = 0, every[16], count_every = 0;
+    CHECK_OK(adn_device_select_many("all", all, 16, &count));
+    CHECK_OK(adn_device_select_many("every", every, 16, &count_every));
+    CHECK(count_every == n);
+    for (int i = 0; i < count_every; i++) CHECK(every[i] == i);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        int s = info[i].same_chip_as;
+        if (s < 0) {
+            CHECK(k < count && all[k] == i);
+            k++;
+        } else {
+            /* the device standing for the chip is the same chip and stands for it */
+            CHECK(s != i && s < n && info[s].same_chip_as == -1 &&
+                  !strcmp(info[s].chip, info[i].chip));
+        }
+        for (int j = 0; j < i; j++)
+            if (!strcmp(info[i].chip, info[j].chip))
+                CHECK(info[i].same_chip_as >= 0 || info[j].same_chip_as >= 0);
+    }
+    CHECK(k == count);
 }
 
 /* Opens device i and returns its profile. */
@@ -150,11 +282,8 @@ int main(void) {
         printf("[%d] %s / %s / %s\n", i, info[i].name, info[i].vendor, info[i].platform);
     }
 
-    /* "all" gives every device in order */
-    int all[16], count = 0;
-    CHECK_OK(adn_device_select_many("all", all, 16, &count));
-    CHECK(count == n);
-    for (int i = 0; i < count; i++) CHECK(all[i] == i);
+    /* "all" gives one device per chip, "every" every device */
+    test_chips_present(n, info);
 
     /* indices */
     for (int i = 0; i < n; i++) {
@@ -170,7 +299,8 @@ int main(void) {
         int *best = info[i].type == ADNET_DEVICE_GPU   ? &best_gpu
                     : info[i].type == ADNET_DEVICE_CPU ? &best_cpu
                                                        : NULL;
-        if (best && (*best < 0 || info[i].estimated_gflops > info[*best].estimated_gflops))
+        if (best && info[i].same_chip_as < 0 &&
+            (*best < 0 || info[i].estimated_gflops > info[*best].estimated_gflops))
             *best = i;
     }
     CHECK(select_one("cpu") == best_cpu);
@@ -179,17 +309,20 @@ int main(void) {
     CHECK(select_one(NULL) == want_default);
     CHECK(select_one("") == want_default);
 
-    /* a name substring, in another case, selects the first device that has it */
+    /* a name substring, in another case, selects the first device that has it and stands for
+     * its chip, else the first that has it */
     for (int i = 0; i < n; i++) {
         char upper[128];
         snprintf(upper, sizeof upper, "%s", info[i].name);
         for (char *p = upper; *p; p++) *p = (char)toupper((unsigned char)*p);
-        int first = -1;
-        for (int k = 0; k < n && first < 0; k++)
+        int first = -1, first_standing = -1;
+        for (int k = 0; k < n; k++)
             if (has_ci(info[k].name, upper) || has_ci(info[k].vendor, upper) ||
-                has_ci(info[k].platform, upper))
-                first = k;
-        CHECK(select_one(upper) == first);
+                has_ci(info[k].platform, upper)) {
+                if (first < 0) first = k;
+                if (first_standing < 0 && info[k].same_chip_as < 0) first_standing = k;
+            }
+        CHECK(select_one(upper) == (first_standing >= 0 ? first_standing : first));
     }
 
     /* ADNET_DEVICE sets the default; an explicit spec wins over it */
@@ -217,5 +350,7 @@ int main(void) {
 
     test_profiles(n);
     test_version();
+    test_chip_identity();
+    test_chip_choice();
     return tu_finish("test_devices");
 }

@@ -1,4 +1,5 @@
 #include "test_util.h"
+#include "device_select.h"
 
 #include <math.h>
 #include <stdio.h>

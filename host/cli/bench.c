@@ -9,6 +9,7 @@
 #include "benchmark.h"
 #include "pool_bench.h"
 #include "files.h"
+#include "device_select.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>

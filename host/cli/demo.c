@@ -19,6 +19,7 @@
 #include "scheduler.h"
 #include "status.h"
 #include "weights.h"
+#include "device_select.h"
 
 #include <limits.h>
 #include <stdio.h>

@@ -6,6 +6,7 @@
 #include "device_profile.h"
 #include "resources.h"
 #include "tuning.h"
+#include "device_select.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -50,6 +51,12 @@ static int print_json(int n, int chosen) {
         cJSON_AddBoolToObject(d, "fp16", in.fp16);
         cJSON_AddNumberToObject(d, "estimated_gflops", in.estimated_gflops);
         cJSON_AddBoolToObject(d, "default", i == chosen);
+        cJSON_AddStringToObject(d, "chip", in.chip);
+        /* the device that stands for this one's chip in "all" and the default (itself when
+         * it does) and why */
+        cJSON_AddNumberToObject(d, "chip_device", in.same_chip_as < 0 ? i : in.same_chip_as);
+        cJSON_AddBoolToObject(d, "in_all", in.same_chip_as < 0);
+        cJSON_AddStringToObject(d, "chip_note", adn_device_chip_note(i));
         char line[256];
         adn_device_profile p;
         profile_line(i, line, sizeof line, &p);
@@ -106,8 +113,14 @@ static int resolve(const char *spec, int json) {
         cJSON_AddNumberToObject(d, "part", devs[i].parts ? devs[i].part : 0);
         cJSON_AddNumberToObject(d, "parts", devs[i].parts ? devs[i].parts : 1);
         cJSON_AddNumberToObject(d, "compute_units", devs[i].info.compute_units);
+        cJSON_AddStringToObject(d, "chip", devs[i].info.chip);
         cJSON_AddStringToObject(d, "profile", line);
         cJSON_AddItemToArray(arr, d);
+    }
+    char shared[600];
+    if (adn_device_list_shared_chip(devs, n, shared, sizeof shared)) {
+        if (root) cJSON_AddStringToObject(root, "warning", shared);
+        fprintf(stderr, "adnet devices: warning: %s\n", shared);
     }
     if (root) {
         char *text = cJSON_Print(root);
@@ -135,7 +148,10 @@ int cmd_devices(int argc, char **argv) {
                        "a name substring\nselects a device with --device; ADNET_DEVICE sets the "
                        "default. Each device's profile\n(its GEMM, im2col and attention kernels) "
                        "comes from its kind; ADNET_PROFILE=cpu|gpu,\nADNET_GEMM, ADNET_IM2COL "
-                       "and ADNET_ATTENTION force it.",
+                       "and ADNET_ATTENTION force it. Where two drivers expose one chip\n(PoCL "
+                       "and Intel's CPU runtime on one CPU), \"all\" and the default use one of "
+                       "them:\nthe faster by `adnet tune`'s measurements, else by estimate or "
+                       "preference;\n\"every\" names every device of every driver.",
                        NULL,
                        opts,
                        2,
@@ -176,6 +192,13 @@ int cmd_devices(int argc, char **argv) {
         printf("    %u compute units at %u MHz (about %.0f GFLOP/s), fp16 %s\n", in.compute_units,
                in.clock_mhz, in.estimated_gflops, in.fp16 ? "yes" : "no");
         printf("    global memory %s, max allocation %s, local memory %s\n", g, a, l);
+        const char *note = adn_device_chip_note(i);
+        if (in.same_chip_as >= 0)
+            printf("    chip %s: left out of \"all\" and the default, %s\n", in.chip, note);
+        else if (*note)
+            printf("    chip %s: %s\n", in.chip, note);
+        else
+            printf("    chip %s\n", in.chip);
         char line[256];
         adn_device_profile p;
         profile_line(i, line, sizeof line, &p);

@@ -14,6 +14,7 @@
 #include "scheduler.h"
 #include "status.h"
 #include "weights.h"
+#include "device_select.h"
 
 #include <signal.h>
 #include <stdio.h>

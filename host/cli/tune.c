@@ -3,7 +3,7 @@
 #include "args.h"
 #include "commands.h"
 
-#include "device_list.h"
+#include "device_select.h"
 #include "files.h"
 #include "status.h"
 #include "tuner.h"

@@ -98,8 +98,13 @@ adnet_status adn_kernel(adn_device *dev, const char *name, cl_kernel *out) {
         snprintf(what, sizeof what, "clCreateKernel(%s)", name);
         return adn_cl_fail(err, what);
     }
+    cl_ulong own = 0;
+    if (clGetKernelWorkGroupInfo(k, dev->entry.device, CL_KERNEL_LOCAL_MEM_SIZE, sizeof own, &own,
+                                 NULL) != CL_SUCCESS)
+        own = 0; /* asked again (and failing with a message) by adn_kernel_get_limits */
     dev->kernels[dev->n_kernels].name = name;
     dev->kernels[dev->n_kernels].kernel = k;
+    dev->kernels[dev->n_kernels].own_local_bytes = own;
     dev->n_kernels++;
     *out = k;
     return ADNET_OK;
@@ -194,6 +199,9 @@ adnet_status adn_kernel_get_limits(adn_device *dev, cl_kernel k, const char *nam
     }
     lim->work_group = wg ? wg : 1;
     lim->local_bytes_used = local;
+    /* a kernel of adn_kernel's: what it used before any argument was set */
+    for (int i = 0; i < dev->n_kernels; i++)
+        if (dev->kernels[i].kernel == k) lim->local_bytes_used = dev->kernels[i].own_local_bytes;
     return ADNET_OK;
 }
 

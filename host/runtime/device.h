@@ -23,6 +23,11 @@ typedef struct adn_program adn_program;
 typedef struct adn_kernel_slot {
     const char *name;
     cl_kernel kernel;
+    /* CL_KERNEL_LOCAL_MEM_SIZE asked before any argument is set: the kernel's own local memory.
+     * Asked later, the query also counts the __local arguments last set (as the OpenCL
+     * specification says; Intel's CPU runtime does, PoCL does not), which a tile planner must
+     * not subtract from the device's local memory. */
+    uint64_t own_local_bytes;
 } adn_kernel_slot;
 
 /* Not thread-safe: one host thread enqueues on a device at a time. */
@@ -80,7 +85,7 @@ adnet_status adn_set_arg(cl_kernel k, const char *kernel_name, int index, size_t
 /* What a kernel may use on this device. */
 typedef struct adn_kernel_limits {
     size_t work_group;         /* CL_KERNEL_WORK_GROUP_SIZE */
-    uint64_t local_bytes_used; /* CL_KERNEL_LOCAL_MEM_SIZE: local memory it takes already */
+    uint64_t local_bytes_used; /* local memory it takes itself, its __local arguments aside */
 } adn_kernel_limits;
 adnet_status adn_kernel_get_limits(adn_device *dev, cl_kernel k, const char *name,
                                    adn_kernel_limits *lim);

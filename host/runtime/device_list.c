@@ -1,7 +1,7 @@
 #include "device_list.h"
 
 #include "cl_status.h"
-#include "settings.h"
+#include "device_chip.h"
 #include "resources.h"
 #include "status.h"
 
@@ -91,6 +91,95 @@ static void read_info(cl_platform_id p, cl_device_id d, adnet_device_info *in) {
     in->estimated_gflops = estimate_gflops(in);
 }
 
+/* The host's CPU model as Linux names it ("model name" of /proc/cpuinfo); "" elsewhere. */
+static void host_cpu_model(char *dst, size_t cap) {
+    dst[0] = '\0';
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) != 0) continue;
+        const char *v = strchr(line, ':');
+        if (!v) continue;
+        v++;
+        while (*v == ' ' || *v == '\t') v++;
+        snprintf(dst, cap, "%s", v);
+        size_t n = strlen(dst);
+        while (n > 0 && isspace((unsigned char)dst[n - 1])) dst[--n] = '\0';
+        break;
+    }
+    fclose(f);
+}
+
+/* The PCI address of a device, from whichever query its driver answers: cl_khr_pci_bus_info,
+ * AMD's device topology, NVIDIA's bus and slot ids. Returns 0 when none answers. */
+static int read_pci(cl_device_id d, adn_chip_facts *f) {
+    struct {
+        cl_uint domain, bus, device, function;
+    } khr;
+    if (clGetDeviceInfo(d, 0x410F /* CL_DEVICE_PCI_BUS_INFO_KHR */, sizeof khr, &khr, NULL) ==
+        CL_SUCCESS) {
+        f->pci_domain = khr.domain;
+        f->pci_bus = khr.bus;
+        f->pci_device = khr.device;
+        f->pci_function = khr.function;
+        return 1;
+    }
+    /* cl_device_topology_amd: a type word (1: PCIe), then 17 unused bytes, bus, device and
+     * function */
+    union {
+        cl_uint raw[6];
+        struct {
+            cl_uint type;
+            cl_char unused[17], bus, device, function;
+        } pcie;
+    } amd;
+    if (clGetDeviceInfo(d, 0x4037 /* CL_DEVICE_TOPOLOGY_AMD */, sizeof amd, &amd, NULL) ==
+            CL_SUCCESS &&
+        amd.pcie.type == 1) {
+        f->pci_bus = (unsigned char)amd.pcie.bus;
+        f->pci_device = (unsigned char)amd.pcie.device;
+        f->pci_function = (unsigned char)amd.pcie.function;
+        return 1;
+    }
+    cl_uint bus = 0, slot = 0, domain = 0;
+    if (clGetDeviceInfo(d, 0x4008 /* CL_DEVICE_PCI_BUS_ID_NV */, sizeof bus, &bus, NULL) ==
+            CL_SUCCESS &&
+        clGetDeviceInfo(d, 0x4009 /* CL_DEVICE_PCI_SLOT_ID_NV */, sizeof slot, &slot, NULL) ==
+            CL_SUCCESS) {
+        if (clGetDeviceInfo(d, 0x400A /* CL_DEVICE_PCI_DOMAIN_ID_NV */, sizeof domain, &domain,
+                            NULL) != CL_SUCCESS)
+            domain = 0;
+        f->pci_domain = domain;
+        f->pci_bus = bus;
+        f->pci_device = slot >> 3;
+        f->pci_function = slot & 7;
+        return 1;
+    }
+    return 0;
+}
+
+/* What identifies the chip behind device d (device_chip.h). */
+static void read_chip(cl_device_id d, const char *host_model, adn_device_entry *e) {
+    adn_chip_facts f;
+    memset(&f, 0, sizeof f);
+    f.type = e->info.type;
+    f.name = e->info.name;
+    f.global_mem_bytes = e->info.global_mem_bytes;
+    f.host_cpu_model = host_model;
+    cl_uint vid = 0;
+    if (clGetDeviceInfo(d, CL_DEVICE_VENDOR_ID, sizeof vid, &vid, NULL) == CL_SUCCESS)
+        f.vendor_id = vid;
+    cl_bool unified = CL_FALSE;
+    if (clGetDeviceInfo(d, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified, NULL) ==
+        CL_SUCCESS)
+        f.host_unified = unified == CL_TRUE;
+    f.has_pci = read_pci(d, &f);
+    adn_chip_identify(&f, e->chip_pci, sizeof e->chip_pci, e->chip_desc, sizeof e->chip_desc);
+    snprintf(e->info.chip, sizeof e->info.chip, "%s", *e->chip_pci ? e->chip_pci : e->chip_desc);
+    e->info.same_chip_as = -1; /* device_select.c decides */
+}
+
 static void read_limits(cl_device_id d, adn_device_entry *e) {
     cl_uint dims = 0;
     size_t items[16] = {0};
@@ -123,6 +212,8 @@ static adnet_status enumerate(void) {
             ADN_CL(clGetPlatformIDs(np, ps, NULL), "clGetPlatformIDs");
             int n = 0, cap = 0;
             adn_device_entry *all = NULL;
+            char host_model[256];
+            host_cpu_model(host_model, sizeof host_model);
             for (cl_uint i = 0; i < np; i++) {
                 cl_uint nd = 0;
                 if (clGetDeviceIDs(ps[i], CL_DEVICE_TYPE_ALL, 0, NULL, &nd) != CL_SUCCESS) continue;
@@ -148,6 +239,7 @@ static adnet_status enumerate(void) {
                     all[n].device = ds[j];
                     read_info(ps[i], ds[j], &all[n].info);
                     read_limits(ds[j], &all[n]);
+                    read_chip(ds[j], host_model, &all[n]);
                     all[n].info.index = n;
                     n++;
                 }
@@ -179,18 +271,6 @@ adnet_status adnet_device_count(int *count) {
     return adn_devices(&list, count);
 }
 
-adnet_status adnet_device_get_info(int index, adnet_device_info *info) {
-    const adn_device_entry *list;
-    int n;
-    ADN_TRY(adn_devices(&list, &n));
-    if (index < 0 || index >= n)
-        return adn_fail(ADNET_ERR_DEVICE, "device %d does not exist (%d devices)", index, n);
-    *info = list[index].info;
-    return ADNET_OK;
-}
-
-/* ---- selection --------------------------------------------------------------------- */
-
 const char *adnet_device_type_name(adnet_device_type type) {
     switch (type) {
         case ADNET_DEVICE_CPU:
@@ -204,110 +284,7 @@ const char *adnet_device_type_name(adnet_device_type type) {
     }
 }
 
-static int contains_ci(const char *hay, const char *needle) {
-    size_t n = strlen(needle);
-    for (; *hay; hay++) {
-        size_t i = 0;
-        while (i < n && hay[i] &&
-               tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
-            i++;
-        if (i == n) return 1;
-    }
-    return n == 0;
-}
-
-static adnet_status no_match(const char *spec, const adn_device_entry *list, int n) {
-    char msg[900];
-    int len = snprintf(msg, sizeof msg, "no OpenCL device matches '%s'; devices:", spec);
-    if (n == 0) len += snprintf(msg + len, sizeof msg - (size_t)len, " none");
-    for (int i = 0; i < n && len < (int)sizeof msg - 1; i++)
-        len += snprintf(msg + len, sizeof msg - (size_t)len, " [%d] %s (%s, %s)%s", i,
-                        list[i].info.name, list[i].info.platform,
-                        adnet_device_type_name(list[i].info.type), i + 1 < n ? ";" : "");
-    return adn_fail(ADNET_ERR_DEVICE, "%s", msg);
-}
-
-/* The best device of a type mask by estimated throughput; -1 when none. */
-static int best_of(const adn_device_entry *list, int n, unsigned type_mask) {
-    int best = -1;
-    for (int i = 0; i < n; i++)
-        if ((unsigned)list[i].info.type & type_mask)
-            if (best < 0 || list[i].info.estimated_gflops > list[best].info.estimated_gflops)
-                best = i;
-    return best;
-}
-
-adnet_status adn_device_select_many(const char *spec, int *indices, int max, int *count) {
-    const adn_device_entry *list;
-    int n;
-    ADN_TRY(adn_devices(&list, &n));
-    *count = 0;
-    char from_settings[256];
-    if ((!spec || !*spec) &&
-        adn_setting_get(ADN_SETTING_DEVICE, from_settings, sizeof from_settings))
-        spec = from_settings;
-    if (n == 0) {
-        char note[96];
-        return adn_fail(ADNET_ERR_DEVICE,
-                        "no OpenCL device found: install an OpenCL driver (for the CPU, "
-                        "Debian's pocl-opencl-icd)%s",
-                        adn_address_space_note(note, sizeof note));
-    }
-    if (!spec || !*spec) {
-        int i = best_of(list, n, ADNET_DEVICE_GPU);
-        if (i < 0) i = best_of(list, n, ADNET_DEVICE_CPU);
-        if (i < 0) i = 0;
-        indices[0] = i;
-        *count = 1;
-        return ADNET_OK;
-    }
-    if (!strcmp(spec, "all")) {
-        for (int i = 0; i < n && i < max; i++) indices[(*count)++] = i;
-        return ADNET_OK;
-    }
-    char *end;
-    long idx = strtol(spec, &end, 10);
-    if (end != spec && *end == '\0') {
-        if (idx < 0 || idx >= n) return no_match(spec, list, n);
-        indices[0] = (int)idx;
-        *count = 1;
-        return ADNET_OK;
-    }
-    unsigned type = 0;
-    if (!strcmp(spec, "gpu"))
-        type = ADNET_DEVICE_GPU;
-    else if (!strcmp(spec, "cpu"))
-        type = ADNET_DEVICE_CPU;
-    else if (!strcmp(spec, "accelerator"))
-        type = ADNET_DEVICE_ACCELERATOR;
-    if (type) {
-        int i = best_of(list, n, type);
-        if (i < 0) return no_match(spec, list, n);
-        indices[0] = i;
-        *count = 1;
-        return ADNET_OK;
-    }
-    for (int i = 0; i < n; i++) {
-        if (contains_ci(list[i].info.name, spec) || contains_ci(list[i].info.vendor, spec) ||
-            contains_ci(list[i].info.platform, spec)) {
-            indices[0] = i;
-            *count = 1;
-            return ADNET_OK;
-        }
-    }
-    return no_match(spec, list, n);
-}
-
-adnet_status adnet_device_select(const char *spec, int *index) {
-    int count = 0;
-    if (spec && !strcmp(spec, "all"))
-        return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
-                        "device spec 'all' names several devices; this command uses one");
-    ADN_TRY(adn_device_select_many(spec, index, 1, &count));
-    return ADNET_OK;
-}
-
-/* ---- lists of devices, and sub-devices -------------------------------------------------- */
+/* ---- sub-devices and labels ---------------------------------------------------------- */
 
 void adn_device_entry_label(const adn_device_entry *e, char *dst, size_t cap) {
     if (e->parts > 0)
@@ -325,8 +302,8 @@ void adn_device_list_free(adn_device_entry *list, int n) {
 }
 
 /* Splits device e into parts equal sub-devices, appended to out[*n ..]. */
-static adnet_status split(const adn_device_entry *e, int parts, const char *spec,
-                          adn_device_entry *out, int *n) {
+adnet_status adn_device_split(const adn_device_entry *e, int parts, const char *spec,
+                              adn_device_entry *out, int *n) {
     unsigned cu = e->info.compute_units;
     if (parts < 2 || cu < (unsigned)parts)
         return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
@@ -360,86 +337,5 @@ static adnet_status split(const adn_device_entry *e, int parts, const char *spec
             s->info.compute_units = u;
         s->info.estimated_gflops = estimate_gflops(&s->info);
     }
-    return ADNET_OK;
-}
-
-adnet_status adn_device_list_resolve(const char *spec, adn_device_entry **list, int *n) {
-    const adn_device_entry *all;
-    int n_all;
-    *list = NULL;
-    *n = 0;
-    ADN_TRY(adn_devices(&all, &n_all));
-    int cap = n_all + 64;
-    adn_device_entry *out = calloc((size_t)cap, sizeof *out);
-    char *copy = strdup(spec ? spec : "");
-    if (!out || !copy) {
-        free(out);
-        free(copy);
-        return adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
-    }
-    adnet_status st = ADNET_OK;
-    int used[256] = {0};
-    char *save = NULL;
-    int empty = copy[0] == '\0';
-    for (char *item = empty ? copy : strtok_r(copy, ",", &save); item && st == ADNET_OK;
-         item = empty ? NULL : strtok_r(NULL, ",", &save)) {
-        while (*item == ' ') item++;
-        int parts = 0;
-        char *slash = strrchr(item, '/');
-        if (slash) {
-            char *end;
-            long p = strtol(slash + 1, &end, 10);
-            if (end == slash + 1 || *end || p < 1 || p > 64) {
-                st = adn_fail(ADNET_ERR_INVALID_ARGUMENT,
-                              "device spec '%s': the part after '/' must be a count of 1 to 64",
-                              item);
-                break;
-            }
-            *slash = '\0';
-            parts = p > 1 ? (int)p : 0;
-        }
-        int idx[256], count = 0;
-        st = adn_device_select_many(item, idx, 256, &count);
-        if (st == ADNET_ERR_DEVICE && n_all > 0) st = ADNET_ERR_INVALID_ARGUMENT; /* usage */
-        for (int k = 0; k < count && st == ADNET_OK; k++) {
-            int i = idx[k];
-            if (i >= 256 || used[i]) {
-                st = adn_fail(ADNET_ERR_INVALID_ARGUMENT,
-                              "device spec '%s' names device [%d] %s twice; give each device "
-                              "once (see adnet devices)",
-                              spec, i, all[i].info.name);
-                break;
-            }
-            if (*n + (parts ? parts : 1) > cap) {
-                st = adn_fail(ADNET_ERR_INVALID_ARGUMENT, "device spec '%s': too many devices",
-                              spec);
-                break;
-            }
-            if (parts) {
-                st = split(&all[i], parts, item, out, n);
-            } else {
-                out[(*n)++] = all[i];
-            }
-            used[i] = 1;
-        }
-    }
-    free(copy);
-    if (st != ADNET_OK) {
-        adn_device_list_free(out, *n);
-        *n = 0;
-        /* every such error lists what there is */
-        if (!strstr(adnet_last_error(), "; devices:")) {
-            char msg[2048];
-            int len = snprintf(msg, sizeof msg, "%s; devices:", adnet_last_error());
-            for (int i = 0; i < n_all && len < (int)sizeof msg - 1; i++)
-                len += snprintf(msg + len, sizeof msg - (size_t)len,
-                                " [%d] %s (%s, %s, %u compute units)%s", i, all[i].info.name,
-                                all[i].info.platform, adnet_device_type_name(all[i].info.type),
-                                all[i].info.compute_units, i + 1 < n_all ? ";" : "");
-            adn_fail(st, "%s", msg);
-        }
-        return st;
-    }
-    *list = out;
     return ADNET_OK;
 }

@@ -1,5 +1,6 @@
 /* The OpenCL devices of this machine: enumerated once per process over every platform, in
- * adnet's global order (platforms, then devices), and chosen by spec strings. */
+ * adnet's global order (platforms, then devices), with what identifies the chip behind each
+ * (device_chip.h). Choosing devices by spec strings is device_select.h. */
 #ifndef ADN_DEVICE_LIST_H
 #define ADN_DEVICE_LIST_H
 
@@ -19,26 +20,23 @@ typedef struct adn_device_entry {
      * info.index names; parts = 0 for a whole device. device is then the sub-device, which
      * adn_device_list_free releases. */
     int part, parts;
+    /* the chip behind the device (device_chip.h): its PCI address ("" when the driver gives
+     * none) and its description; info.chip shows the first that is set */
+    char chip_pci[32];
+    char chip_desc[160];
 } adn_device_entry;
 
 /* Enumerates once per process (thread-safe); the list is kept for the process's lifetime. */
 adnet_status adn_devices(const adn_device_entry **list, int *count);
 
-/* Resolves spec to device indices. "all" gives every device; other specs give one. An empty
- * or NULL spec takes the "device" setting (adnet_set_option, else $ADNET_DEVICE), else the
- * GPU with the highest estimated throughput, else the CPU. */
-adnet_status adn_device_select_many(const char *spec, int *indices, int max, int *count);
-
-/* The devices of one run, from a list spec: specs separated by commas, or "all" (every device);
- * a spec may end with /N, that device split into N equal sub-devices, each a device of its own
- * ("cpu/2": the CPU as two halves). NULL or "" is the default device. A spec that matches
- * nothing, a split the device cannot give, or a device named twice (also as a whole and in
- * parts) fails with ADNET_ERR_INVALID_ARGUMENT and a message listing the devices. *list is
- * malloc'd; free it with adn_device_list_free. */
-adnet_status adn_device_list_resolve(const char *spec, adn_device_entry **list, int *n);
-void adn_device_list_free(adn_device_entry *list, int n);
+/* Splits device e into parts equal sub-devices (clCreateSubDevices), appended to out[*n ..];
+ * spec names the request in messages. */
+adnet_status adn_device_split(const adn_device_entry *e, int parts, const char *spec,
+                              adn_device_entry *out, int *n);
 
 /* "[0] name" or "[0] name, part 1 of 2", for messages and summaries. */
 void adn_device_entry_label(const adn_device_entry *e, char *dst, size_t cap);
+/* Frees a list of adn_device_select.h's adn_device_list_resolve (its sub-devices included). */
+void adn_device_list_free(adn_device_entry *list, int n);
 
 #endif

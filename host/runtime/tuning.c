@@ -261,6 +261,34 @@ int adn_tuning_apply(const adn_device_entry *e, adn_device_profile *p) {
     return 1;
 }
 
+int adn_tuning_measured(const adn_device_entry *e, const adn_device_profile *p, char *network,
+                        size_t cap, double *ms) {
+    adn_device_profile q = *p;
+    network[0] = '\0';
+    *ms = -1;
+    if (!adn_tuning_apply(e, &q)) return 0; /* no valid entry for this device and driver */
+    char path[4200];
+    adn_tuning_path(e, p, path, sizeof path);
+    unsigned char *data;
+    size_t size;
+    if (adn_read_file(path, &data, &size) != ADNET_OK) {
+        adn_clear_error();
+        return 0;
+    }
+    cJSON *root = cJSON_ParseWithLength((const char *)data, size);
+    free(data);
+    const cJSON *net = cJSON_GetObjectItemCaseSensitive(root, "network");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "measured_ms");
+    const cJSON *tuned = cJSON_GetObjectItemCaseSensitive(m, "tuned");
+    int ok = cJSON_IsString(net) && cJSON_IsNumber(tuned) && tuned->valuedouble > 0;
+    if (ok) {
+        snprintf(network, cap, "%s in the %s profile", net->valuestring, p->name);
+        *ms = tuned->valuedouble;
+    }
+    cJSON_Delete(root);
+    return ok;
+}
+
 adnet_status adn_tuning_store(const adn_device_entry *e, const adn_device_profile *p,
                               const char *network, double default_ms, double tuned_ms,
                               char *path_out, size_t path_cap) {

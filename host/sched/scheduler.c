@@ -11,6 +11,8 @@
  *   go back to the head of the queue, in order; its worker is abandoned. */
 #include "scheduler.h"
 
+#include "device_select.h"
+
 #include "status.h"
 #include "tuning.h"
 
@@ -123,6 +125,8 @@ adnet_status adn_sched_create(const adn_device_entry *devs, int n, const adn_wei
     ADN_TRY(alloc_sched(n, &s));
     s->arch = *arch;
     s->n_sizes = n_sizes;
+    char shared[600];
+    if (adn_device_list_shared_chip(devs, n, shared, sizeof shared)) warn(s, "%s%s", shared, "");
     for (int k = 0; k < n_sizes; k++) {
         s->widths[k] = widths[k];
         s->heights[k] = heights[k];

@@ -8,6 +8,7 @@
 #include "scheduler.h"
 #include "status.h"
 #include "weights.h"
+#include "device_select.h"
 
 #include <stdlib.h>
 #include <string.h>

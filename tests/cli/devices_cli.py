@@ -28,13 +28,23 @@ devices = json.loads(p.stdout)["devices"]
 check(len(devices) >= 1, "at least one device listed")
 fields = {"index", "type", "platform", "vendor", "name", "driver_version", "device_version",
           "opencl_c_version", "compute_units", "clock_mhz", "global_mem_bytes",
-          "max_alloc_bytes", "local_mem_bytes", "fp16", "default"}
+          "max_alloc_bytes", "local_mem_bytes", "fp16", "default", "chip", "chip_device",
+          "in_all", "chip_note"}
 for i, d in enumerate(devices):
     check(fields <= set(d), f"device {i} has every field (missing {fields - set(d)})")
     check(d["index"] == i, f"device {i} index")
     check(d["type"] in ("cpu", "gpu", "accelerator", "other"), f"device {i} type {d['type']}")
     check(d["compute_units"] > 0 and d["global_mem_bytes"] > 0, f"device {i} sizes")
 check(sum(d["default"] for d in devices) == 1, "exactly one default device")
+check(all(d["in_all"] for d in devices if d["default"]), "the default stands for its chip")
+# one device per chip: each chip's devices point at one of them, which points at itself
+for d in devices:
+    k = devices[d["chip_device"]]
+    check(k["chip"] == d["chip"] and k["in_all"] and d["in_all"] == (k is d),
+          f"device {d['index']} ({d['chip']}) stands for its chip or names the one that does")
+    same = [e["index"] for e in devices if e["chip"] == d["chip"]]
+    check((len(same) > 1) == bool(d["chip_note"]), f"device {d['index']}: a note where chips "
+          f"are shared ({same}: '{d['chip_note']}')")
 
 p = subprocess.run([ADNET, "devices"], capture_output=True, text=True)
 check(p.returncode == 0, "devices exits 0")
@@ -59,8 +69,18 @@ shutil.rmtree(frames)
 p = subprocess.run([ADNET, "devices", "--resolve", "all", "--json"], capture_output=True,
                    text=True)
 res = json.loads(p.stdout)["resolved"] if p.returncode == 0 else []
-check([r["name"] for r in res] == [d["name"] for d in devices],
-      "--resolve all gives every device in order")
+check([r["index"] for r in res] == [d["index"] for d in devices if d["in_all"]],
+      "--resolve all gives one device per chip, in order")
+check(len({r["chip"] for r in res}) == len(res), "--resolve all: no chip twice")
+p = subprocess.run([ADNET, "devices", "--resolve", "every", "--json"], capture_output=True,
+                   text=True)
+res = json.loads(p.stdout)["resolved"] if p.returncode == 0 else []
+check([r["index"] for r in res] == [d["index"] for d in devices],
+      "--resolve every gives every device in order")
+shared = len({d["chip"] for d in devices}) < len(devices)
+check(("same chip" in p.stderr) == shared and
+      ("warning" in json.loads(p.stdout or "{}")) == shared,
+      "--resolve every warns exactly when two devices share a chip (%s)" % p.stderr.strip())
 cpu = [d for d in devices if d["type"] == "cpu"]
 p = subprocess.run([ADNET, "devices", "--resolve", "cpu/2", "--json"], capture_output=True,
                    text=True)

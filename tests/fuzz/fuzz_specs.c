@@ -4,7 +4,7 @@
 #include "fuzz_util.h"
 
 #include "args.h"
-#include "device_list.h"
+#include "device_select.h"
 #include "status.h"
 
 #include <stdlib.h>
