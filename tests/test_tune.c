@@ -13,6 +13,7 @@
 #include "tuner.h"
 #include "tuning.h"
 
+#include <math.h>
 #include <string.h>
 
 enum { W = 129, H = 97 };
@@ -96,9 +97,18 @@ static void check_agree(const char *what, const float *tuned, const float *untun
 
 /* A search on the cpu or gpu profile of device e: an entry written and picked up. */
 static void test_search_writes_entry(const adn_device_entry *e, int w, int h, double budget) {
-    adn_tune_config c = {ADNET_MODEL_AD, 50, w, h, budget, NULL, NULL};
+    /* and a whole frame timed after the search, kept in the entry */
+    adn_tune_config c = {ADNET_MODEL_AD, 50, w, h, budget, NULL, NULL, 1};
     adn_tune_result r;
     CHECK_OK(adn_tune(e, &c, &r));
+    CHECK(r.frame_ms > 0);
+    {
+        adn_device_profile p = resolved(e);
+        char net[200];
+        double ms = -1;
+        CHECK(adn_tuning_measured(e, &p, net, sizeof net, &ms) == 1);
+        CHECK(fabs(ms - r.frame_ms) <= 1e-6 * r.frame_ms && tu_contains(net, "a frame of"));
+    }
     printf("tuned %s in %d trials: %.2f -> %.2f ms, %s\n", r.network, r.n_trials, r.default_ms,
            r.tuned_ms, r.path);
     CHECK(file_exists(r.path));
@@ -168,7 +178,7 @@ static void test_damaged_entries(const adn_device_entry *e) {
             CHECK(adn_tunable_get(&q, (adn_tunable)t) == adn_tunable_get(&u, (adn_tunable)t));
     }
     /* a new search (budget spent at once: the defaults alone are measured) rewrites it */
-    adn_tune_config c = {ADNET_MODEL_AD, 50, W, H, 1e-3, NULL, NULL};
+    adn_tune_config c = {ADNET_MODEL_AD, 50, W, H, 1e-3, NULL, NULL, 0};
     adn_tune_result r;
     CHECK_OK(adn_tune(e, &c, &r));
     adn_tune_result_free(&r);
@@ -203,7 +213,7 @@ static void test_results_agree(const adn_device_entry *e, const char *profile) {
     size_t n, n2;
     float *untuned = logits_of(e, ADN_DEVICE_UNTUNED, &used, &n);
     CHECK(used.tuned == 0);
-    CHECK_OK(adn_tuning_store(e, &p, "test", 1, 1, NULL, 0));
+    CHECK_OK(adn_tuning_store(e, &p, "test", 1, 1, -1, NULL, 0));
     float *tuned = logits_of(e, 0, &used, &n2);
     printf("  %s profile: %s\n", profile, used.tuning);
     CHECK(used.tuned == 1 && n == n2);

@@ -27,11 +27,13 @@ static cJSON *result_json(const adn_device_entry *e, const adn_tune_result *r) {
     char label[200];
     adn_device_entry_label(e, label, sizeof label);
     cJSON_AddStringToObject(o, "device", label);
+    cJSON_AddNumberToObject(o, "index", e->info.index);
     cJSON_AddStringToObject(o, "network", r->network);
     cJSON_AddNumberToObject(o, "gemm_products", r->n_shapes);
     cJSON_AddNumberToObject(o, "gemm_coverage", r->coverage);
     cJSON_AddNumberToObject(o, "default_ms", r->default_ms);
     cJSON_AddNumberToObject(o, "tuned_ms", r->tuned_ms);
+    if (r->frame_ms > 0) cJSON_AddNumberToObject(o, "frame_ms", r->frame_ms);
     cJSON_AddStringToObject(o, "entry", r->path);
     cJSON *arr = cJSON_AddArrayToObject(o, "trials");
     for (int i = 0; i < r->n_trials; i++) {
@@ -52,7 +54,7 @@ static cJSON *result_json(const adn_device_entry *e, const adn_tune_result *r) {
 
 int cmd_tune(int argc, char **argv) {
     const char *device = NULL, *model = "ad", *backbone = "101", *size = "857x481";
-    const char *budget = "120", *json = NULL;
+    const char *budget = "120", *json = NULL, *frames = "3";
     int quiet = 0;
     cli_option opts[] = {
         {"device", "SPEC",
@@ -65,6 +67,10 @@ int cmd_tune(int argc, char **argv) {
         {"size", "WxH", "network input size (the shapes scale with it)", &size, NULL},
         {"budget", "S", "seconds per device after which no further candidate is started", &budget,
          NULL},
+        {"frames", "N",
+         "then time N whole frames with the tuned values (anchor cached) and keep their median: "
+         "what decides which of two drivers of one chip `all` uses (0: skip)",
+         &frames, NULL},
         {"json", "FILE", "also write every trial as JSON", &json, NULL},
         {"quiet", NULL, "print nothing but errors", NULL, &quiet},
     };
@@ -104,6 +110,8 @@ int cmd_tune(int argc, char **argv) {
     c.budget_s = strtod(budget, &end);
     if (end == budget || *end || !(c.budget_s > 0 && c.budget_s <= 86400))
         return cli_usage_error(&cmd, "--budget must be seconds in (0, 86400], got '%s'", budget);
+    if (cli_parse_int(frames, &c.frame_frames) != 0 || c.frame_frames < 0 || c.frame_frames > 100)
+        return cli_usage_error(&cmd, "--frames must be 0 to 100, got '%s'", frames);
     c.progress = on_trial;
     c.ctx = &quiet;
 
@@ -146,6 +154,9 @@ int cmd_tune(int argc, char **argv) {
                    label, r.n_shapes, 100.0 * r.coverage,
                    r.tuned.attention == ADN_ATTN_TILED ? " and the attention" : "", r.default_ms,
                    r.tuned_ms, r.tuned_ms > 0 ? r.default_ms / r.tuned_ms : 0.0, r.path);
+        if (!quiet && r.frame_ms > 0)
+            printf("  a whole frame with the tuned values (anchor cached, median of %d): %.1f ms\n",
+                   c.frame_frames, r.frame_ms);
         cJSON_AddItemToArray(results, result_json(&devs[k], &r));
         adn_tune_result_free(&r);
     }

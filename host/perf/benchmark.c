@@ -488,6 +488,47 @@ void adn_bench_result_free(adn_bench_result *r) {
     free_profile(&r->anchor);
 }
 
+/* ---- one number: a frame ------------------------------------------------------------ */
+
+adnet_status adn_bench_frame_time(const adn_device_entry *device, const adn_bench_config *c,
+                                  double *median_s) {
+    *median_s = -1;
+    if (c->frames < 1)
+        return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "timing a frame needs at least one frame");
+    adn_device *dev;
+    ADN_TRY(adn_device_open_entry(device, 0, &dev));
+    int w = c->width, h = c->height, fw, fh;
+    adnet_feature_size(w, h, &fw, &fh);
+    float *anchor = adn_bench_random_input(w, h, c->seed);
+    float *frame = adn_bench_random_input(w, h, c->seed + 1);
+    float *logits = malloc((size_t)fw * fh * sizeof *logits);
+    double *samples = malloc((size_t)c->frames * sizeof *samples);
+    adnet_model *m = NULL;
+    adnet_status st = anchor && frame && logits && samples
+                          ? load_model(dev, c, &m)
+                          : adn_fail(ADNET_ERR_OUT_OF_MEMORY, "out of host memory");
+    if (st == ADNET_OK) st = adn_model_anchor(m, 0, anchor, w, h);
+    adn_event done = NULL;
+    for (int i = 0; i < c->warmup + c->frames && st == ADNET_OK; i++) {
+        double t0 = now_seconds();
+        st = run_frame(m, frame, w, h, logits, &done);
+        if (i >= c->warmup) samples[i - c->warmup] = now_seconds() - t0;
+        adn_event_release(done);
+    }
+    if (st == ADNET_OK) {
+        adn_timing t;
+        adn_timing_from(&t, samples, c->frames);
+        *median_s = t.median_s;
+    }
+    adnet_model_free(m);
+    adn_device_close(dev);
+    free(anchor);
+    free(frame);
+    free(logits);
+    free(samples);
+    return st;
+}
+
 /* ---- first frame ---------------------------------------------------------------- */
 
 adnet_status adn_bench_first_frame_run(int device_index, const adn_bench_config *c,

@@ -126,6 +126,11 @@ adnet_status adn_bench_check_weights(const adn_bench_config *c);
 adnet_status adn_bench_run(const adn_device_entry *device, const adn_bench_config *c, int dry_run,
                            adn_bench_result *r);
 
+/* The median wall-clock time of c->frames frames with the anchor cached (after c->warmup untimed
+ * ones), one at a time as `adnet segment` runs them, on device opened without profiling: the
+ * one number `adnet tune` keeps to compare two drivers of one chip. */
+adnet_status adn_bench_frame_time(const adn_device_entry *device, const adn_bench_config *c,
+                                  double *median_s);
 /* The configuration's weights (the file, or synthetic) and their architecture. */
 adnet_status adn_bench_open_weights(const adn_bench_config *c, adn_weights **w, adn_arch *arch);
 /* A preprocessed input of random values in the range of real frames (malloc'd). */

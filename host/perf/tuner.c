@@ -1,6 +1,7 @@
 #include "tuner.h"
 
 #include "arch.h"
+#include "benchmark.h"
 #include "buffers.h"
 #include "gemm.h"
 #include "gemm_clblast.h"
@@ -478,13 +479,32 @@ adnet_status adn_tune(const adn_device_entry *e, const adn_tune_config *c, adn_t
         def += d;
         tuned += b;
     }
+    r->frame_ms = -1;
     if (st == ADNET_OK) {
         r->tuned = best;
         r->default_ms = def;
         r->tuned_ms = tuned;
-        st = adn_tuning_store(e, &best, r->network, def, tuned, r->path, sizeof r->path);
+        st = adn_tuning_store(e, &best, r->network, def, tuned, -1, r->path, sizeof r->path);
     }
     release(&t);
+    if (st == ADNET_OK && c->frame_frames > 0) {
+        /* the device opened afresh picks the entry just written: a frame with the tuned values */
+        adn_bench_config bc;
+        adn_bench_config_default(&bc);
+        bc.kind = c->kind;
+        bc.depth = c->depth;
+        bc.width = c->width;
+        bc.height = c->height;
+        bc.frames = c->frame_frames;
+        bc.warmup = 1;
+        double s = -1;
+        st = adn_bench_frame_time(e, &bc, &s);
+        if (st == ADNET_OK) {
+            r->frame_ms = 1000.0 * s;
+            st = adn_tuning_store(e, &best, r->network, def, tuned, r->frame_ms, r->path,
+                                  sizeof r->path);
+        }
+    }
     if (st != ADNET_OK) adn_tune_result_free(r);
     return st;
 }

@@ -29,6 +29,10 @@ typedef struct adn_tune_config {
     void (*progress)(void *ctx, const char *group, const char *params, double ms,
                      const char *status);
     void *ctx;
+    /* after the search, this many frames (0: none) of the network with the tuned values are
+     * timed whole, anchor cached, and their median kept in the entry: what device_select.c
+     * compares between two drivers of one chip */
+    int frame_frames;
 } adn_tune_config;
 
 typedef struct adn_tune_trial {
@@ -42,6 +46,7 @@ typedef struct adn_tune_trial {
 typedef struct adn_tune_result {
     adn_device_profile untuned, tuned;
     double default_ms, tuned_ms; /* summed over the groups measured */
+    double frame_ms;             /* a whole frame with the tuned values; -1: not timed */
     int n_shapes;                /* GEMM products measured */
     double coverage;             /* their share of the network's convolution multiply-adds */
     char network[64];            /* "ad R101 857x481" */

@@ -52,11 +52,13 @@ int adn_chip_preference(const adn_chip_candidate *c) {
     return own ? 2 : portable ? 0 : 1;
 }
 
+#define MEASURED "measured by adnet tune"
+
 /* Whether a is the better of two devices of one chip, and by which rule (into rule). */
 static int better(const adn_chip_candidate *a, const adn_chip_candidate *b, const char **rule) {
     if (a->measured_ms > 0 && b->measured_ms > 0 && a->measured_on && b->measured_on &&
         *a->measured_on && strcmp(a->measured_on, b->measured_on) == 0) {
-        *rule = "measured by adnet tune";
+        *rule = MEASURED;
         return a->measured_ms < b->measured_ms;
     }
     double ea = a->estimated_gflops, eb = b->estimated_gflops;
@@ -109,7 +111,15 @@ void adn_chip_choose(const adn_chip_candidate *c, int n, int *stands_for, char *
             } else {
                 const char *r;
                 better(&c[best], &c[j], &r);
-                snprintf(w, why_cap, "same chip as [%d] (%s); [%d] kept: %s", best, chip, best, r);
+                if (!strcmp(r, MEASURED))
+                    snprintf(w, why_cap,
+                             "same chip as [%d] (%s); [%d] kept: %s (%s: %.1f ms against %.1f ms "
+                             "here)",
+                             best, chip, best, r, c[best].measured_on, c[best].measured_ms,
+                             c[j].measured_ms);
+                else
+                    snprintf(w, why_cap, "same chip as [%d] (%s); [%d] kept: %s", best, chip, best,
+                             r);
             }
         }
     }

@@ -59,18 +59,20 @@ adnet_status adn_device_profile_resolve(const adn_device_entry *e, adn_device_pr
  * fails: a bad entry only costs speed. Returns 1 when the entry was applied. */
 int adn_tuning_apply(const adn_device_entry *e, adn_device_profile *p);
 
-/* The time `adnet tune` measured for e in profile p with its tuned values (the network's products,
- * in ms) and what it was measured on ("ad R101 857x481 in the cpu profile"), when e has a valid
- * entry; returns 0 (ms -1, network "") otherwise. device_select.c compares two drivers of one
- * chip with it. */
+/* The time `adnet tune` measured for e in profile p with its tuned values and what it was
+ * measured on: a whole frame where the entry has one ("a frame of ad R101 857x481 in the cpu
+ * profile"), else the network's GEMM products ("products of ad R101 857x481 in the cpu
+ * profile"), in ms; returns 0 (ms -1, network "") when e has no valid entry. device_select.c
+ * compares two drivers of one chip with it. */
 int adn_tuning_measured(const adn_device_entry *e, const adn_device_profile *p, char *network,
                         size_t cap, double *ms);
 
 /* Writes the entry for e with p's tuned values (the tunables that apply to p) and what the
  * search measured, atomically (a reader sees the old entry or the new one). network names the
- * shapes it was measured on ("ad R101 857x481"). */
+ * shapes it was measured on ("ad R101 857x481"); frame_ms, when > 0, is a whole frame's time
+ * with the tuned values (anchor cached, the median of a few). */
 adnet_status adn_tuning_store(const adn_device_entry *e, const adn_device_profile *p,
                               const char *network, double default_ms, double tuned_ms,
-                              char *path_out, size_t path_cap);
+                              double frame_ms, char *path_out, size_t path_cap);
 
 #endif

@@ -82,17 +82,27 @@ p = segment(multi, devices)
 compare("several devices", multi, one)
 units, named = device_use(multi)
 sp.check(named, "every frame records the device that computed it")
-sp.check(len(units) >= 2 and all(u > 0 for u in units.values()),
-         "every device computed frames (%s)" % units)
+# ADNET_TEST_UNEVEN_DEVICES (the driver tier sets it for Intel's OpenCL CPU runtime, whose
+# second half of cpu/2 runs a unit in about twice the first half's time and may open after a
+# run this short is over): every frame computed somewhere is all that is required of the split;
+# the scheduler rightly leaves a device idle that would finish later
+uneven = os.environ.get("ADNET_TEST_UNEVEN_DEVICES", "") not in ("", "0")
+if uneven:
+    sp.check(sum(units.values()) == frames_total and len(units) >= 1,
+             "the devices computed every frame between them (%s; an uneven split allowed)" % units)
+else:
+    sp.check(len(units) >= 2 and all(u > 0 for u in units.values()),
+             "every device computed frames (%s)" % units)
 sp.check_temp_files(multi)
 
 # a fault on one device: the run goes on without it. An error at the second device's first
-# unit; a hang at the second unit of the device that computed the most in the run above (before
+# unit (at the busiest's where the split may be uneven); a hang at the second unit of the device that computed the most in the run above (before
 # a device's first unit is measured the watchdog waits WATCHDOG_FIRST_S; a slower device may get
 # only one or two units in all, as the second half of the CPU does under Intel's OpenCL
 # runtime); a slow device from its second unit.
 busiest = max(units, key=units.get) if units else 0
-for mode, dev, after in [("error", 1, 0), ("hang", busiest, 1), ("slow", 1, 1)]:
+for mode, dev, after in [("error", busiest if uneven else 1, 0), ("hang", busiest, 1),
+                         ("slow", 1, 1)]:
     out = os.path.join(work, "fault-" + mode)
     p = segment(out, devices, env={"ADNET_FAULT": "%d:%d:%s" % (dev, after, mode)})
     compare("ADNET_FAULT %s" % mode, out, one)

@@ -135,4 +135,24 @@ summaries = glob.glob(os.path.join(both_out, "summary*.json")) + \
     glob.glob(os.path.join(both_out, "summary", "*.json"))
 check(len(summaries) > 0, "a summary was written")
 compare("both drivers named, against PoCL alone", both_out, os.path.join(WORK, "pocl-cpu"))
+# the measured choice: both drivers tuned (a tiny size, a short budget, two whole frames each)
+# into a cache of their own; the device that stands for the chip is the one whose frame was
+# faster, as `adnet tune --json` reports the frames
+cache = os.path.join(WORK, "tune-cache")
+tune_json = os.path.join(WORK, "tune.json")
+run(["tune", "--device", "%d,%d" % (P["index"], I["index"]), "--size", "65x49", "--budget", "2",
+     "--frames", "2", "--quiet", "--json", tune_json], {"ADNET_CACHE_DIR": cache})
+frames_ms = {}
+for d in json.load(open(tune_json))["devices"]:
+    frames_ms[d["index"]] = d.get("frame_ms", -1)
+check(all(v > 0 for v in frames_ms.values()) and len(frames_ms) == 2,
+      "adnet tune timed a whole frame on each driver (%s)" % frames_ms)
+after = json.loads(run(["devices", "--json"], {"ADNET_CACHE_DIR": cache}).stdout)["devices"]
+faster = min(frames_ms, key=frames_ms.get)
+kept2 = [d for d in after if d["chip"] == P["chip"] and d["in_all"]]
+left2 = [d for d in after if d["chip"] == P["chip"] and not d["in_all"]]
+check(len(kept2) == 1 and kept2[0]["index"] == faster and len(left2) == 1 and
+      "measured by adnet tune (a frame of ad R101 65x49" in left2[0]["chip_note"],
+      "the faster driver by adnet tune's frames stands for the chip: %s"
+      % (left2[0]["chip_note"] if left2 else after))
 sys.exit(1 if failures else 0)
