@@ -111,14 +111,34 @@ static void host_cpu_model(char *dst, size_t cap) {
     fclose(f);
 }
 
-/* The PCI address of a device, from whichever query its driver answers: cl_khr_pci_bus_info,
- * AMD's device topology, NVIDIA's bus and slot ids. Returns 0 when none answers. */
+/* Whether the device lists extension ext. */
+static int has_extension(cl_device_id d, const char *ext) {
+    size_t size = 0;
+    if (clGetDeviceInfo(d, CL_DEVICE_EXTENSIONS, 0, NULL, &size) != CL_SUCCESS || size == 0)
+        return 0;
+    char *all = malloc(size + 1);
+    int found = 0;
+    if (all && clGetDeviceInfo(d, CL_DEVICE_EXTENSIONS, size, all, NULL) == CL_SUCCESS) {
+        all[size] = '\0';
+        found = strstr(all, ext) != NULL;
+    }
+    free(all);
+    return found;
+}
+
+/* The PCI address of a device, from whichever query its driver offers: cl_khr_pci_bus_info,
+ * AMD's device topology, NVIDIA's bus and slot ids (each asked only where the device lists its
+ * extension: a driver checking API use, Oclgrind's, reports unknown queries). Returns 0 when
+ * none answers. */
 static int read_pci(cl_device_id d, adn_chip_facts *f) {
+    int khr_ext = has_extension(d, "cl_khr_pci_bus_info");
+    int amd_ext = has_extension(d, "cl_amd_device_attribute_query");
+    int nv_ext = has_extension(d, "cl_nv_device_attribute_query");
     struct {
         cl_uint domain, bus, device, function;
     } khr;
-    if (clGetDeviceInfo(d, 0x410F /* CL_DEVICE_PCI_BUS_INFO_KHR */, sizeof khr, &khr, NULL) ==
-        CL_SUCCESS) {
+    if (khr_ext && clGetDeviceInfo(d, 0x410F /* CL_DEVICE_PCI_BUS_INFO_KHR */, sizeof khr, &khr,
+                                   NULL) == CL_SUCCESS) {
         f->pci_domain = khr.domain;
         f->pci_bus = khr.bus;
         f->pci_device = khr.device;
@@ -134,7 +154,8 @@ static int read_pci(cl_device_id d, adn_chip_facts *f) {
             cl_char unused[17], bus, device, function;
         } pcie;
     } amd;
-    if (clGetDeviceInfo(d, 0x4037 /* CL_DEVICE_TOPOLOGY_AMD */, sizeof amd, &amd, NULL) ==
+    if (amd_ext &&
+        clGetDeviceInfo(d, 0x4037 /* CL_DEVICE_TOPOLOGY_AMD */, sizeof amd, &amd, NULL) ==
             CL_SUCCESS &&
         amd.pcie.type == 1) {
         f->pci_bus = (unsigned char)amd.pcie.bus;
@@ -143,7 +164,8 @@ static int read_pci(cl_device_id d, adn_chip_facts *f) {
         return 1;
     }
     cl_uint bus = 0, slot = 0, domain = 0;
-    if (clGetDeviceInfo(d, 0x4008 /* CL_DEVICE_PCI_BUS_ID_NV */, sizeof bus, &bus, NULL) ==
+    if (nv_ext &&
+        clGetDeviceInfo(d, 0x4008 /* CL_DEVICE_PCI_BUS_ID_NV */, sizeof bus, &bus, NULL) ==
             CL_SUCCESS &&
         clGetDeviceInfo(d, 0x4009 /* CL_DEVICE_PCI_SLOT_ID_NV */, sizeof slot, &slot, NULL) ==
             CL_SUCCESS) {
