@@ -98,10 +98,16 @@ adnet_status adn_kernel(adn_device *dev, const char *name, cl_kernel *out) {
         snprintf(what, sizeof what, "clCreateKernel(%s)", name);
         return adn_cl_fail(err, what);
     }
+    /* its own local memory, now, before any argument is set (adn_kernel_slot) */
     cl_ulong own = 0;
-    if (clGetKernelWorkGroupInfo(k, dev->entry.device, CL_KERNEL_LOCAL_MEM_SIZE, sizeof own, &own,
-                                 NULL) != CL_SUCCESS)
-        own = 0; /* asked again (and failing with a message) by adn_kernel_get_limits */
+    err = clGetKernelWorkGroupInfo(k, dev->entry.device, CL_KERNEL_LOCAL_MEM_SIZE, sizeof own, &own,
+                                   NULL);
+    if (err != CL_SUCCESS) {
+        clReleaseKernel(k);
+        char what[160];
+        snprintf(what, sizeof what, "clGetKernelWorkGroupInfo(%s)", name);
+        return adn_cl_fail(err, what);
+    }
     dev->kernels[dev->n_kernels].name = name;
     dev->kernels[dev->n_kernels].kernel = k;
     dev->kernels[dev->n_kernels].own_local_bytes = own;
@@ -187,10 +193,14 @@ adnet_status adn_kernel_get_limits(adn_device *dev, cl_kernel k, const char *nam
                                    adn_kernel_limits *lim) {
     char what[160];
     size_t wg = 0;
-    cl_ulong local = 0;
     cl_int err = clGetKernelWorkGroupInfo(k, dev->entry.device, CL_KERNEL_WORK_GROUP_SIZE,
                                           sizeof wg, &wg, NULL);
-    if (err == CL_SUCCESS)
+    /* a kernel of adn_kernel's: its own local memory, asked before any argument was set */
+    int slot = -1;
+    for (int i = 0; i < dev->n_kernels && slot < 0; i++)
+        if (dev->kernels[i].kernel == k) slot = i;
+    cl_ulong local = slot >= 0 ? dev->kernels[slot].own_local_bytes : 0;
+    if (err == CL_SUCCESS && slot < 0)
         err = clGetKernelWorkGroupInfo(k, dev->entry.device, CL_KERNEL_LOCAL_MEM_SIZE, sizeof local,
                                        &local, NULL);
     if (err != CL_SUCCESS) {
@@ -199,9 +209,6 @@ adnet_status adn_kernel_get_limits(adn_device *dev, cl_kernel k, const char *nam
     }
     lim->work_group = wg ? wg : 1;
     lim->local_bytes_used = local;
-    /* a kernel of adn_kernel's: what it used before any argument was set */
-    for (int i = 0; i < dev->n_kernels; i++)
-        if (dev->kernels[i].kernel == k) lim->local_bytes_used = dev->kernels[i].own_local_bytes;
     return ADNET_OK;
 }
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int contains_ci(const char *hay, const char *needle) {
+int adn_contains_ci(const char *hay, const char *needle) {
     size_t n = strlen(needle);
     if (n == 0) return 0;
     for (; *hay; hay++) {
@@ -25,7 +25,7 @@ void adn_chip_identify(const adn_chip_facts *f, char *pci, size_t pci_cap, char 
     else
         snprintf(pci, pci_cap, "%s", "");
     const char *model = f->host_cpu_model ? f->host_cpu_model : "";
-    if (f->type == ADNET_DEVICE_CPU && f->host_unified && contains_ci(f->name, model)) {
+    if (f->type == ADNET_DEVICE_CPU && f->host_unified && adn_contains_ci(f->name, model)) {
         snprintf(desc, desc_cap, "host CPU %s", model);
     } else {
         snprintf(desc, desc_cap, "%s 0x%04x %s %llu MiB", adnet_device_type_name(f->type),
@@ -41,14 +41,15 @@ int adn_chip_same(const char *pci_a, const char *desc_a, const char *pci_b, cons
 int adn_chip_preference(const adn_chip_candidate *c) {
     const char *p = c->platform ? c->platform : "";
     const char *v = c->vendor ? c->vendor : "";
-    int portable = contains_ci(p, "portable computing language") || contains_ci(p, "rusticl") ||
-                   contains_ci(p, "clover");
-    if (c->type == ADNET_DEVICE_CPU) return contains_ci(p, "portable computing language") ? 2 : 1;
+    int portable = adn_contains_ci(p, "portable computing language") ||
+                   adn_contains_ci(p, "rusticl") || adn_contains_ci(p, "clover");
+    if (c->type == ADNET_DEVICE_CPU)
+        return adn_contains_ci(p, "portable computing language") ? 2 : 1;
     /* a GPU: its maker's own driver names the maker in the platform */
-    int own = !portable && ((contains_ci(v, "nvidia") && contains_ci(p, "nvidia")) ||
-                            (contains_ci(v, "advanced micro") && contains_ci(p, "amd")) ||
-                            (contains_ci(v, "amd") && contains_ci(p, "amd")) ||
-                            (contains_ci(v, "intel") && contains_ci(p, "intel")));
+    int own = !portable && ((adn_contains_ci(v, "nvidia") && adn_contains_ci(p, "nvidia")) ||
+                            (adn_contains_ci(v, "advanced micro") && adn_contains_ci(p, "amd")) ||
+                            (adn_contains_ci(v, "amd") && adn_contains_ci(p, "amd")) ||
+                            (adn_contains_ci(v, "intel") && adn_contains_ci(p, "intel")));
     return own ? 2 : portable ? 0 : 1;
 }
 

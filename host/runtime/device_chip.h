@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Whether needle occurs in hay, ignoring ASCII case (an empty needle does not): how device specs
+ * match names, and how the chip rules recognise a model or a vendor in one. */
+int adn_contains_ci(const char *hay, const char *needle);
+
 /* What a driver tells about the hardware behind a device. */
 typedef struct adn_chip_facts {
     adnet_device_type type;

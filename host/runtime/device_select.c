@@ -6,23 +6,10 @@
 #include "status.h"
 #include "tuning.h"
 
-#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int contains_ci(const char *hay, const char *needle) {
-    size_t n = strlen(needle);
-    for (; *hay; hay++) {
-        size_t i = 0;
-        while (i < n && hay[i] &&
-               tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
-            i++;
-        if (i == n) return 1;
-    }
-    return n == 0;
-}
 
 /* ---- one device per chip ------------------------------------------------------------ */
 
@@ -199,8 +186,9 @@ adnet_status adn_device_select_many(const char *spec, int *indices, int max, int
      * drivers of an AMD CPU; "intel" only Intel's runtime) */
     int first = -1;
     for (int i = 0; i < n; i++) {
-        if (contains_ci(list[i].info.name, spec) || contains_ci(list[i].info.vendor, spec) ||
-            contains_ci(list[i].info.platform, spec)) {
+        if (adn_contains_ci(list[i].info.name, spec) ||
+            adn_contains_ci(list[i].info.vendor, spec) ||
+            adn_contains_ci(list[i].info.platform, spec)) {
             if (first < 0) first = i;
             if (stands_for_chip(i)) {
                 first = i;

@@ -160,9 +160,17 @@ static int candidate(adn_tunable t, int v) {
     return 0;
 }
 
-/* Reads the entry's values into p; on any doubt says why and leaves p as it was. */
+/* What `adnet tune` measured, as an entry records it. */
+typedef struct entry_times {
+    char network[64]; /* "ad R101 857x481" */
+    double tuned_ms;  /* the network's products with the tuned values */
+    double frame_ms;  /* a whole frame with them; -1 when not timed */
+} entry_times;
+
+/* Reads the entry's values into p (and, when times is not NULL, what it measured); on any doubt
+ * says why and leaves p as it was. */
 static int parse_entry(const char *text, const char *key, adn_device_profile *p, char *why,
-                       size_t cap) {
+                       size_t cap, entry_times *times) {
     cJSON *root = cJSON_Parse(text);
     if (!root) {
         snprintf(why, cap, "corrupt: not JSON");
@@ -204,12 +212,23 @@ static int parse_entry(const char *text, const char *key, adn_device_profile *p,
             adn_tunable_set(&q, (adn_tunable)t, (int)v);
         }
     }
+    if (ok && times) {
+        const cJSON *net = cJSON_GetObjectItemCaseSensitive(root, "network");
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "measured_ms");
+        const cJSON *tuned = cJSON_GetObjectItemCaseSensitive(m, "tuned");
+        const cJSON *frame = cJSON_GetObjectItemCaseSensitive(m, "frame");
+        snprintf(times->network, sizeof times->network, "%s",
+                 cJSON_IsString(net) ? net->valuestring : "");
+        times->tuned_ms = cJSON_IsNumber(tuned) ? tuned->valuedouble : -1;
+        times->frame_ms = cJSON_IsNumber(frame) ? frame->valuedouble : -1;
+    }
     cJSON_Delete(root);
     if (ok) *p = q;
     return ok;
 }
 
-int adn_tuning_apply(const adn_device_entry *e, adn_device_profile *p) {
+/* adn_tuning_apply, and what the entry measured into times (when not NULL). */
+static int apply_entry(const adn_device_entry *e, adn_device_profile *p, entry_times *times) {
     char path[4200], key[2048], why[160];
     adn_tuning_path(e, p, path, sizeof path);
     if (!path[0]) {
@@ -234,7 +253,7 @@ int adn_tuning_apply(const adn_device_entry *e, adn_device_profile *p) {
     text[size] = '\0';
     free(data);
     adn_tuning_key(e, p, key, sizeof key);
-    int ok = strlen(text) == size && parse_entry(text, key, p, why, sizeof why);
+    int ok = strlen(text) == size && parse_entry(text, key, p, why, sizeof why, times);
     if (!ok && strlen(text) != size) snprintf(why, sizeof why, "corrupt: a NUL byte");
     free(text);
     if (!ok) {
@@ -261,38 +280,26 @@ int adn_tuning_apply(const adn_device_entry *e, adn_device_profile *p) {
     return 1;
 }
 
+int adn_tuning_apply(const adn_device_entry *e, adn_device_profile *p) {
+    return apply_entry(e, p, NULL);
+}
+
 int adn_tuning_measured(const adn_device_entry *e, const adn_device_profile *p, char *network,
                         size_t cap, double *ms) {
     adn_device_profile q = *p;
+    entry_times t;
     network[0] = '\0';
     *ms = -1;
-    if (!adn_tuning_apply(e, &q)) return 0; /* no valid entry for this device and driver */
-    char path[4200];
-    adn_tuning_path(e, p, path, sizeof path);
-    unsigned char *data;
-    size_t size;
-    if (adn_read_file(path, &data, &size) != ADNET_OK) {
-        adn_clear_error();
-        return 0;
-    }
-    cJSON *root = cJSON_ParseWithLength((const char *)data, size);
-    free(data);
-    const cJSON *net = cJSON_GetObjectItemCaseSensitive(root, "network");
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "measured_ms");
-    const cJSON *tuned = cJSON_GetObjectItemCaseSensitive(m, "tuned");
-    const cJSON *frame = cJSON_GetObjectItemCaseSensitive(m, "frame");
+    if (!apply_entry(e, &q, &t)) return 0; /* no valid entry for this device and driver */
     /* a whole frame where there is one: the GEMM products alone can rank two drivers the
      * other way round (docs/benchmarks.md, "Across drivers") */
-    int has_frame = cJSON_IsNumber(frame) && frame->valuedouble > 0;
-    const cJSON *t = has_frame ? frame : tuned;
-    int ok = cJSON_IsString(net) && cJSON_IsNumber(t) && t->valuedouble > 0;
-    if (ok) {
-        snprintf(network, cap, "%s %s in the %s profile", has_frame ? "a frame of" : "products of",
-                 net->valuestring, p->name);
-        *ms = t->valuedouble;
-    }
-    cJSON_Delete(root);
-    return ok;
+    int has_frame = t.frame_ms > 0;
+    double v = has_frame ? t.frame_ms : t.tuned_ms;
+    if (!t.network[0] || !(v > 0)) return 0;
+    snprintf(network, cap, "%s %s in the %s profile", has_frame ? "a frame of" : "products of",
+             t.network, p->name);
+    *ms = v;
+    return 1;
 }
 
 adnet_status adn_tuning_store(const adn_device_entry *e, const adn_device_profile *p,

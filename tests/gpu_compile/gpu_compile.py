@@ -24,7 +24,7 @@ CPU vector units) are reported, not judged: the GPU profile never runs them.
 Usage: gpu_compile.py --cl-dir DIR --work DIR [--ocloc-root DIR] [--markdown FILE]
                       [--json FILE] [--extra FILE.cl --expect-failure KERNEL]
 Exit 0 when every check holds (with --expect-failure: when that kernel fails on every target
-family and nothing else does), 1 otherwise, 77 when no compiler of any vendor is present."""
+family and nothing else does), 1 otherwise (a missing compiler included)."""
 
 import argparse
 import glob
@@ -104,6 +104,25 @@ def warnings_in(log, ignore=()):
     return out
 
 
+# ---- the three compilers' command lines ------------------------------------------------
+
+def ocloc_compile(args, dev, options, src, out_dir, env):
+    return run([os.path.join(args.ocloc_root, "usr", "bin", "ocloc"), "compile", "-file", src,
+                "-device", dev, "-options", options, "-out_dir", out_dir, "-q"], env=env)
+
+
+def amd_compile(args, gfx, options, src, out, opt="-O3"):
+    return run([args.clang, "-x", "cl", "-cl-std=CL1.2", "-target", "amdgcn-amd-amdhsa",
+                "-mcpu=" + gfx, "--rocm-device-lib-path=" + ROCM_LIBS, opt,
+                "-Rpass-analysis=kernel-resource-usage"] + options.split() + [src, "-o", out])
+
+
+def nvptx_compile(args, options, src, out, opt="-O3"):
+    return run([args.clang, "-x", "cl", "-cl-std=CL1.2", "-target", "nvptx64-unknown-nvidiacl",
+                "-march=sm_75", "-Xclang", "-mlink-builtin-bitcode", "-Xclang", LIBCLC_NVPTX, opt,
+                "-S"] + options.split() + [src, "-o", out])
+
+
 # ---- Intel ---------------------------------------------------------------------------------
 
 def ocloc_env(root):
@@ -142,7 +161,6 @@ def intel_dump(dump_dir):
 
 
 def intel(args, src, verdict, names):
-    ocloc = os.path.join(args.ocloc_root, "usr", "bin", "ocloc")
     env = ocloc_env(args.ocloc_root)
     for family, dev in INTEL_TARGETS:
         target = "Intel %s (%s)" % (family, dev)
@@ -150,8 +168,7 @@ def intel(args, src, verdict, names):
         shutil.rmtree(work, ignore_errors=True)
         os.makedirs(work)
         e = dict(env, IGC_ShaderDumpEnable="1", IGC_DumpToCustomDir=os.path.join(work, "dump"))
-        rc, log = run([ocloc, "compile", "-file", src, "-device", dev, "-options", GPU_OPTIONS,
-                       "-out_dir", work, "-q"], env=e)
+        rc, log = ocloc_compile(args, dev, GPU_OPTIONS, src, work, e)
         open(os.path.join(work, "ocloc.log"), "w").write(log)
         if rc != 0 or "Build succeeded" not in log and "error" in log.lower():
             verdict.fail(target, "", "ocloc failed: " + log.strip()[-600:])
@@ -173,10 +190,7 @@ def amd(args, src, verdict, names):
     for gfx in AMD_TARGETS:
         target = "AMD " + gfx
         out = os.path.join(args.work, "amd-%s.co" % gfx)
-        rc, log = run([args.clang, "-x", "cl", "-cl-std=CL1.2", "-target", "amdgcn-amd-amdhsa",
-                       "-mcpu=" + gfx, "--rocm-device-lib-path=" + ROCM_LIBS, "-O3",
-                       "-Rpass-analysis=kernel-resource-usage"] + GPU_OPTIONS.split() +
-                      [src, "-o", out])
+        rc, log = amd_compile(args, gfx, GPU_OPTIONS, src, out)
         open(out + ".log", "w").write(log)
         if rc != 0:
             verdict.fail(target, "", "clang failed: " + log.strip()[-600:])
@@ -210,9 +224,7 @@ def amd(args, src, verdict, names):
 
 def nvidia(args, src, verdict, names):
     ptx = os.path.join(args.work, "nvptx.ptx")
-    rc, log = run([args.clang, "-x", "cl", "-cl-std=CL1.2", "-target", "nvptx64-unknown-nvidiacl",
-                   "-march=sm_75", "-Xclang", "-mlink-builtin-bitcode", "-Xclang", LIBCLC_NVPTX,
-                   "-O3", "-S"] + GPU_OPTIONS.split() + [src, "-o", ptx])
+    rc, log = nvptx_compile(args, GPU_OPTIONS, src, ptx)
     if rc != 0:
         verdict.fail("NVIDIA PTX", "", "clang failed: " + log.strip()[-600:])
         return []
@@ -274,24 +286,19 @@ def gemm_variants(args, cl_dir, verdict, have):
             if have["intel"]:
                 work = os.path.join(args.work, "gemm-intel")
                 os.makedirs(work, exist_ok=True)
-                rc, log = run([os.path.join(args.ocloc_root, "usr", "bin", "ocloc"), "compile",
-                               "-file", src, "-device", "tgllp", "-options", opts, "-out_dir",
-                               work, "-q"], env=ocloc_env(args.ocloc_root))
-                bad = [w for w in warnings_in(log, [r"compiled SIMD\d+ allocated"])]
+                rc, log = ocloc_compile(args, "tgllp", opts, src, work,
+                                        ocloc_env(args.ocloc_root))
+                bad = warnings_in(log, [r"compiled SIMD\d+ allocated"])
                 if rc != 0 or bad:
                     verdict.fail("Intel gen12lp", "", "%s: %s" % (what, (bad or [log])[0][-300:]))
             if have["amd"]:
-                rc, log = run([args.clang, "-x", "cl", "-cl-std=CL1.2", "-target",
-                               "amdgcn-amd-amdhsa", "-mcpu=gfx1030",
-                               "--rocm-device-lib-path=" + ROCM_LIBS, "-O1"] + opts.split() +
-                              [src, "-o", os.path.join(args.work, "gemm.co")])
+                rc, log = amd_compile(args, "gfx1030", opts, src,
+                                      os.path.join(args.work, "gemm.co"), "-O1")
                 if rc != 0 or warnings_in(log):
                     verdict.fail("AMD gfx1030", "", "%s: %s" % (what, log.strip()[-300:]))
             if have["nvidia"]:
-                rc, log = run([args.clang, "-x", "cl", "-cl-std=CL1.2", "-target",
-                               "nvptx64-unknown-nvidiacl", "-march=sm_75", "-Xclang",
-                               "-mlink-builtin-bitcode", "-Xclang", LIBCLC_NVPTX, "-O1", "-S"] +
-                              opts.split() + [src, "-o", os.path.join(args.work, "gemm.ptx")])
+                rc, log = nvptx_compile(args, opts, src, os.path.join(args.work, "gemm.ptx"),
+                                        "-O1")
                 if rc != 0 or warnings_in(log):
                     verdict.fail("NVIDIA PTX", "", "%s: %s" % (what, log.strip()[-300:]))
 
@@ -385,8 +392,8 @@ def main():
     missing = [k for k, v in have.items() if not v]
     notes = []
     if not any(have.values()):
-        print("skipped: no GPU compiler here (make test-gpu-compile installs them)")
-        return 77
+        print("FAILED  no GPU compiler here (make test-gpu-compile installs them)")
+        return 1
     for k in missing:
         verdict.fail(k, "", "its compiler is missing (make test-gpu-compile installs it)")
     if have["intel"]:

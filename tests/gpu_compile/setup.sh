@@ -16,11 +16,11 @@ trap 'rm -rf "$tmp"' EXIT
     echo "gpu-compile setup: apt-get download intel-opencl-icd failed (Debian 12's package)" >&2
     exit 1
 }
-dpkg-deb -x "$tmp"/intel-opencl-icd_*.deb "$tmp/root"
+dpkg-deb -x "$tmp"/intel-opencl-icd_*.deb "$tmp/pkg"
 # ocloc and its own library only: the ICD file and the GPU driver stay out
 mkdir -p "$dir/usr/bin" "$dir/usr/lib/x86_64-linux-gnu"
-cp "$tmp/root/usr/bin/ocloc" "$dir/usr/bin/"
-cp -P "$tmp/root/usr/lib/x86_64-linux-gnu/libocloc.so" "$dir/usr/lib/x86_64-linux-gnu/"
+cp "$tmp/pkg/usr/bin/ocloc" "$dir/usr/bin/"
+cp -P "$tmp/pkg/usr/lib/x86_64-linux-gnu/libocloc.so" "$dir/usr/lib/x86_64-linux-gnu/"
 echo '__kernel void probe(__global float *x) { x[get_global_id(0)] = 1.0f; }' > "$tmp/probe.cl"
 LD_LIBRARY_PATH="$dir/usr/lib/x86_64-linux-gnu" "$dir/usr/bin/ocloc" compile -q \
     -file "$tmp/probe.cl" -device skl -out_dir "$tmp/probe" >/dev/null 2>&1 || {
