@@ -9,7 +9,8 @@ WERROR   ?= ON
 CMAKE_FLAGS ?=
 
 BUILD_PACKAGES := gcc libc6-dev make cmake pkg-config ocl-icd-opencl-dev opencl-c-headers \
-                  pocl-opencl-icd libclblast-dev libturbojpeg0-dev libpng-dev libcjson-dev
+                  pocl-opencl-icd libclblast-dev libturbojpeg0-dev libpng-dev libcjson-dev \
+                  libdnnl-dev
 # The tests compare with PyTorch and OpenCV (Debian's /usr/bin/python3 and its packages).
 # bench/compare draws its chart with matplotlib; the pipeline's tests read palettes with PIL.
 TEST_PACKAGES  := python3 python3-torch python3-numpy python3-opencv python3-skimage \

@@ -73,6 +73,7 @@ def count_macs(model, depth, width, height):
     counts = {}
     in_bounds = {}
     rows_in = {}
+    taps_form = {}
     current = {"phase": None}
 
     def conv_hook(name):
@@ -94,6 +95,11 @@ def count_macs(model, depth, width, height):
             rows = (output.shape[1] * (module.in_channels // module.groups) * row_taps *
                     module.kernel_size[1] * output.shape[3])
             rows_in[key] = rows_in.get(key, 0) + rows
+            # the tap form (3x3, stride 1, padding = dilation >= 8) multiplies only in-bounds taps
+            d = module.dilation[0]
+            tap_form = (module.kernel_size == (3, 3) and module.stride == (1, 1) and d >= 8 and
+                        module.padding == (d, d) and module.dilation == (d, d))
+            taps_form[key] = taps_form.get(key, 0) + (inside if tap_form else rows)
         return hook
 
     handles = [m.register_forward_hook(conv_hook(n)) for n, m in net.named_modules()
@@ -107,6 +113,7 @@ def count_macs(model, depth, width, height):
         counts[key] = counts.get(key, 0) + 2 * mq * mkv * e
         in_bounds[key] = in_bounds.get(key, 0) + 2 * mq * mkv * e
         rows_in[key] = rows_in.get(key, 0) + 2 * mq * mkv * e
+        taps_form[key] = taps_form.get(key, 0) + 2 * mq * mkv * e
         return original_attend(q, kv)
 
     ref.attend = counting_attend
@@ -151,6 +158,10 @@ def count_macs(model, depth, width, height):
         # im2col computes without Winograd
         "rows_in_bounds_frame_macs": sum(v for (phase, _), v in rows_in.items()
                                          if phase == "frame"),
+        # the same with the 3x3 stride-1 convolutions of dilation 8 or more (the ASPP's)
+        # counted tap by tap inside the input along both axes: what adnet computes without
+        # Winograd on oneDNN's engine, which runs those in its tap form
+        "taps_form_frame_macs": sum(v for (phase, _), v in taps_form.items() if phase == "frame"),
     }
 
 

@@ -1,6 +1,6 @@
 """The JSON schema of benchmark results (adnet-bench/1), as docs/benchmarks.md documents it,
-and a validator. `adnet bench`, bench/pytorch_baseline.py and bench/onnxruntime_baseline.py
-write it; bench/compare and the tests read it.
+and a validator. `adnet bench`, bench/pytorch_baseline.py, bench/onnxruntime_baseline.py and
+bench/openvino_baseline.py write it; bench/compare and the tests read it.
 
 A spec is one of:
     "str", "int", "num", "bool"   a JSON value of that type ("num" takes integers too)
@@ -11,7 +11,7 @@ A spec is one of:
 """
 
 SCHEMA_NAME = "adnet-bench/1"
-RUNTIMES = ("adnet", "pytorch", "onnxruntime")
+RUNTIMES = ("adnet", "pytorch", "onnxruntime", "openvino")
 
 
 def _opt(spec):
@@ -25,7 +25,8 @@ STEP = {"name": "str", "group": "str", "kind": "str", "macs": "num", "out": ["in
         "gflops": _opt("num")}
 
 PROFILE = {
-    "method": "str",  # in-order-queue-events (adnet), host-timers (pytorch), ort-profiler
+    "method": "str",  # in-order-queue-events (adnet), host-timers (pytorch), ort-profiler,
+    # openvino-perf-counters
     "runs": "int",
     "wall_s": "num",
     "device_s": _opt("num"),
@@ -59,6 +60,7 @@ RESULT = {
     "host_per_frame": _opt({"frame_width": "int", "frame_height": "int",
                             "preprocess_s": "num", "postprocess_s": "num"}),
     "gemm_backend?": _opt("str"),
+    "device_profile?": _opt("str"),
     "tuning?": "str",  # adnet: the device's `adnet tune` entry, or why the defaults run
     "peak": _opt({"fma_gflops": _opt("num"), "sgemm_gflops": _opt("num"),
                   "sgemm_kind?": _opt("str")}),

@@ -32,35 +32,13 @@ import time
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RUNNER_FLAG = "--ort-runner"
+sys.path.insert(0, HERE)
+
+from onnx_graphs import RUNNER_FLAG, node_group  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
 # The runner: inside the virtual environment, with onnxruntime and numpy only
 # ---------------------------------------------------------------------------------------------
-
-
-def node_group(name, graph):
-    """The layer group of a node of the optimised graph, from the module path torch.onnx puts
-    in names ("/layer3/layer3.4/conv2/Conv", fused nodes keep their last op's name:
-    "/layer1/layer1.0/Relu_output_0_nchwc"). Unscoped nodes are the stem's functional ReLUs
-    in the features graph and the attention's ops in the head graph. Nodes ONNX Runtime adds
-    (layout reorders) have no leading slash: "layout", except the convolutions named after
-    the graph's output (the embedding's, the logits')."""
-    if not name.startswith("/"):
-        if name.startswith("embedding"):
-            return "head"
-        if name.startswith("logits"):
-            return "classifier"
-        return "layout"
-    parts = [p for p in name.split("/") if p]
-    first = parts[0] if len(parts) > 1 else ""
-    if graph == "head":
-        return "classifier" if first == "cls" else "attention"
-    if first.startswith("layer"):
-        return first
-    if first == "head":
-        return "aspp" if len(parts) > 2 and parts[1] == "head.0" else "head"
-    return "stem"
 
 
 def profile_groups(path, graph):
@@ -180,14 +158,13 @@ def runner(spec_path):
     return 0
 
 
-if len(sys.argv) == 3 and sys.argv[1] == RUNNER_FLAG:
+if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == RUNNER_FLAG:
     sys.exit(runner(sys.argv[2]))
 
 # ---------------------------------------------------------------------------------------------
 # The driver: Debian's Python with torch
 # ---------------------------------------------------------------------------------------------
 
-sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
 
 import numpy as np  # noqa: E402
@@ -266,37 +243,42 @@ def export(net, model, out_dir):
                       input_names=names, output_names=["logits"], dynamic_axes=axes, **kw)
 
 
-def venv_python(venv, package, quiet):
-    """The virtual environment's interpreter, with onnxruntime importable (made and installed
-    when missing)."""
+# What differs between the runtimes that run the exported graphs: the module the runner imports
+# (and pip installs), the script whose runner mode times them, the names in the JSON.
+ONNXRUNTIME = {"name": "onnxruntime", "module": "onnxruntime", "script": os.path.abspath(__file__),
+               "label": "ONNX Runtime", "profile_method": "ort-profiler"}
+
+
+def venv_python(venv, package, quiet, engine=ONNXRUNTIME):
+    """The virtual environment's interpreter, with the engine's module importable (made and
+    installed when missing)."""
+    tag = engine["name"] + "_baseline"
     py = os.path.join(venv, "bin", "python")
     if not os.path.exists(py):
         if not quiet:
-            print("onnxruntime_baseline: creating the virtual environment %s" % venv,
-                  file=sys.stderr)
+            print("%s: creating the virtual environment %s" % (tag, venv), file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", venv],
                        check=True)
-    probe = subprocess.run([py, "-c", "import onnxruntime"], capture_output=True)
+    probe = subprocess.run([py, "-c", "import " + engine["module"]], capture_output=True)
     if probe.returncode != 0:
         if not quiet:
-            print("onnxruntime_baseline: installing %s from PyPI into %s" % (package, venv),
-                  file=sys.stderr)
+            print("%s: installing %s from PyPI into %s" % (tag, package, venv), file=sys.stderr)
         subprocess.run([py, "-m", "pip", "install", "--quiet", package], check=True)
     return py
 
 
-def default_venv():
+def default_venv(name="onnxruntime"):
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "adnet", "onnxruntime-venv")
+    return os.path.join(base, "adnet", name + "-venv")
 
 
-def run(args):
+def run(args, engine=ONNXRUNTIME):
     host = common.host_info()
     torch.set_num_threads(args.threads)
     width, height = args.size
     fh, fw = ref.feature_size(width, height)
     macs = adnet_flops.count_macs(args.model, args.backbone, width, height)
-    py = venv_python(args.venv, args.package, args.quiet)
+    py = venv_python(args.venv, args.package, args.quiet, engine)
     net = ref.build_reference(args.model, args.backbone, args.seed)
     folded = fold_abn(net).eval()
     uses_anchor = args.model not in ("base", "intra")
@@ -326,8 +308,8 @@ def run(args):
         with open(os.path.join(d, "spec.json"), "w") as f:
             json.dump(spec, f)
         del net, folded
-        subprocess.run([py, os.path.abspath(__file__), RUNNER_FLAG,
-                        os.path.join(d, "spec.json")], check=True)
+        subprocess.run([py, engine["script"], RUNNER_FLAG, os.path.join(d, "spec.json")],
+                       check=True)
         with open(os.path.join(d, "result.json")) as f:
             r = json.load(f)
     n = args.frames
@@ -344,8 +326,8 @@ def run(args):
     pre_s, post_s = common.time_host_steps(width, height, fw, fh, n, upsample)
     version = r["version"]
     result = {
-        "device": common.cpu_device("ONNX Runtime %s (CPU, %d threads)" % (version, args.threads),
-                                    version),
+        "device": common.cpu_device("%s %s (CPU, %d threads)" % (engine["label"], version,
+                                                                  args.threads), version),
         "model": {"kind": args.model, "depth": args.backbone,
                   "embed": 1 if args.model == "base" else ref.EMBED, "width": width,
                   "height": height, "feature_width": fw, "feature_height": fh},
@@ -355,51 +337,55 @@ def run(args):
                    "anchor_recomputed": common.timing(r["recomputed"],
                                                       macs["released_loop_macs"])},
         "first_frame": {"cold": None, "warm": None},
-        "profile": {"method": "ort-profiler", "runs": 1, "wall_s": wall, "device_s": None,
+        "profile": {"method": engine["profile_method"], "runs": 1, "wall_s": wall, "device_s": None,
                     "groups": common.group_rows(groups, macs["groups"], wall),
                     "kinds": None, "roles": None, "steps": None},
         "host_per_frame": {"frame_width": common.FRAME_W, "frame_height": common.FRAME_H,
                            "preprocess_s": pre_s, "postprocess_s": post_s},
         "peak": None,
         "memory": {"device_peak_bytes": None, "host_peak_rss_bytes": r["peak_rss_bytes"]},
-        "onnxruntime": {"session_load_s": r["load_s"], "first_frame_in_session_s": r["first_s"],
-                        "check_max_abs_diff": r["check_max_abs_diff"],
-                        "fold_max_abs_diff": fold_err},
+        engine["name"]: {"session_load_s": r["load_s"], "first_frame_in_session_s": r["first_s"],
+                         "check_max_abs_diff": r["check_max_abs_diff"],
+                         "fold_max_abs_diff": fold_err},
     }
     options = {"model": args.model, "backbone": args.backbone, "width": width, "height": height,
                "frames": n, "warmup": args.warmup, "threads": args.threads, "seed": args.seed,
                "weights": "synthetic", "dry_run": False, "package": args.package}
-    return common.document("onnxruntime", version, options, result, host)
+    return common.document(engine["name"], version, options, result, host)
 
 
-def parse_args(argv=None):
-    p = argparse.ArgumentParser(description="Time AD-Net exported to ONNX in ONNX Runtime on "
-                                "the CPU (anchor recomputed per frame, and cached); adnet-bench "
-                                "JSON.")
+def parse_args(argv=None, default_venv=default_venv(), default_package="onnxruntime",
+               tool="ONNX Runtime"):
+    p = argparse.ArgumentParser(description="Time AD-Net exported to ONNX in %s on the CPU "
+                                "(anchor recomputed per frame, and cached); adnet-bench JSON."
+                                % tool)
     common.add_common_args(p, ref.MODELS, ref.STAGE_BLOCKS)
-    p.add_argument("--venv", default=default_venv(),
-                   help="virtual environment with onnxruntime (made when missing; default "
-                        "%(default)s)")
-    p.add_argument("--package", default="onnxruntime",
-                   help="pip requirement to install (e.g. onnxruntime==1.20.1)")
+    p.add_argument("--venv", default=default_venv,
+                   help="virtual environment with %s (made when missing; default "
+                        "%%(default)s)" % default_package)
+    p.add_argument("--package", default=default_package,
+                   help="pip requirement to install (e.g. %s==<version>)" % default_package)
     common.add_output_args(p)
     args = p.parse_args(argv)
     common.check_common_args(p, args)
     return args
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def main_with(args, engine):
     try:
-        doc = run(args)
+        doc = run(args, engine)
     except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
-        print("onnxruntime_baseline: %s" % e, file=sys.stderr)
+        print("%s_baseline: %s" % (engine["name"], e), file=sys.stderr)
         return 1
     if args.json:
         common.write_json(args.json, doc)
     if not args.quiet:
         common.print_summary(doc)
     return 0
+
+
+def main(argv=None):
+    return main_with(parse_args(argv), ONNXRUNTIME)
 
 
 if __name__ == "__main__":

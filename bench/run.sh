@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs adnet and the two CPU baselines (PyTorch, ONNX Runtime) at the same settings on this
+# Runs adnet and the CPU baselines (PyTorch, ONNX Runtime, OpenVINO) at the same settings on this
 # machine and writes the comparison (Markdown table and PNG chart) with every JSON result:
 #
 #   bench/run.sh [OUT_DIR]          (default: bench/results/<UTC date>)
@@ -7,7 +7,7 @@
 # Settings come from the environment (defaults in brackets):
 #   ADNET [build/adnet]   DEVICE [cpu]   MODEL [ad]   BACKBONE [101]
 #   SIZES ["857x481 321x177"]   FRAMES [3]   WARMUP [1]
-#   RUNTIMES ["adnet pytorch onnxruntime"]   ADNET_ARGS (more `adnet bench` options)
+#   RUNTIMES ["adnet pytorch onnxruntime openvino"]   ADNET_ARGS (more `adnet bench` options)
 #   PYTHON [/usr/bin/python3: Debian's, with torch, numpy, OpenCV and matplotlib]
 # The machine should be otherwise idle: every figure is a time, and each JSON records the
 # load average before and after its run.
@@ -23,7 +23,7 @@ BACKBONE=${BACKBONE:-101}
 SIZES=${SIZES:-857x481 321x177}
 FRAMES=${FRAMES:-3}
 WARMUP=${WARMUP:-1}
-RUNTIMES=${RUNTIMES:-adnet pytorch onnxruntime}
+RUNTIMES=${RUNTIMES:-adnet pytorch onnxruntime openvino}
 ADNET_ARGS=${ADNET_ARGS:-}
 PYTHON=${PYTHON:-/usr/bin/python3}
 export PYTHONDONTWRITEBYTECODE=1
@@ -45,11 +45,12 @@ for size in $SIZES; do
             pytorch)
                 "$PYTHON" "$here/pytorch_baseline.py" "${common[@]}" --size "$size" \
                     --json "$out/pytorch-$size.json" | tee "$out/pytorch-$size.txt" ;;
-            onnxruntime)
-                "$PYTHON" "$here/onnxruntime_baseline.py" "${common[@]}" --size "$size" \
-                    --json "$out/onnxruntime-$size.json" | tee "$out/onnxruntime-$size.txt" ;;
+            onnxruntime|openvino)
+                "$PYTHON" "$here/${runtime}_baseline.py" "${common[@]}" --size "$size" \
+                    --json "$out/$runtime-$size.json" | tee "$out/$runtime-$size.txt" ;;
             *)
-                echo "run.sh: unknown runtime '$runtime' (adnet, pytorch, onnxruntime)" >&2
+                echo "run.sh: unknown runtime '$runtime' (adnet, pytorch, onnxruntime," \
+                     "openvino)" >&2
                 exit 1 ;;
         esac
     done

@@ -11,6 +11,9 @@ foreach(layer ${ADNET_LAYERS})
 endforeach()
 set(ADNET_PRIVATE_DEPS clblast OpenCL::OpenCL PkgConfig::TURBOJPEG PkgConfig::PNG
                        PkgConfig::CJSON Threads::Threads m)
+if(ADNET_HAVE_ONEDNN)
+    list(APPEND ADNET_PRIVATE_DEPS DNNL::dnnl OpenMP::OpenMP_C)
+endif()
 
 add_library(adnet_shared SHARED ${ADNET_ALL_OBJECTS})
 set_target_properties(adnet_shared PROPERTIES OUTPUT_NAME adnet VERSION ${PROJECT_VERSION}
@@ -24,6 +27,9 @@ set_target_properties(adnet_static PROPERTIES OUTPUT_NAME adnet LINKER_LANGUAGE 
 
 # The static library's own dependencies, for pkg-config --static and the CMake package.
 set(ADNET_STATIC_LIBS "-lclblast -lOpenCL -lturbojpeg -lpng16 -lz -lcjson -lpthread -lm")
+if(ADNET_HAVE_ONEDNN)
+    string(PREPEND ADNET_STATIC_LIBS "-ldnnl -lgomp ")
+endif()
 # adnet.pc finds the prefix from where it lies, so that an install with --prefix (or a copy of
 # the tree) stays usable
 file(RELATIVE_PATH ADNET_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)

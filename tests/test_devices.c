@@ -169,6 +169,54 @@ static void unset_profile_options(void) {
     for (int k = 0; k < 5; k++) CHECK_OK(adnet_set_option(names[k], ""));
 }
 
+/* The CPU engine by what a device can do, on hand-made entries: a CPU device without native
+ * kernels (or whose memory is not the host's) falls back to adnet's GEMM, in panels, saying
+ * why; one with both gets oneDNN's where it is built in. */
+static void test_engine_choice(void) {
+    adn_device_entry e;
+    memset(&e, 0, sizeof e);
+    e.info.type = ADNET_DEVICE_CPU;
+    struct {
+        int native, unified;
+        const char *why;
+    } cases[] = {{0, 1, "the device runs no native kernels"},
+                 {1, 0, "the device does not share host memory"},
+                 {0, 0, "the device runs no native kernels"},
+                 {1, 1, NULL}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        e.native_kernels = cases[c].native;
+        e.host_unified = cases[c].unified;
+        const char *why = adn_onednn_unavailable(&e);
+#ifdef ADNET_HAVE_ONEDNN
+        CHECK(cases[c].why ? why && !strcmp(why, cases[c].why) : why == NULL);
+#else
+        CHECK(why && strstr(why, "not built in"));
+#endif
+        adn_device_profile p;
+        CHECK_OK(adn_device_profile_named("cpu", &e, &p));
+        CHECK_OK(adn_device_profile_check(&p));
+        CHECK(p.gemm == (why ? ADN_GEMM_ADNET : ADN_GEMM_ONEDNN));
+        CHECK(p.gemm_b_panels == (why != NULL));
+        char desc[300];
+        adn_device_profile_describe(&p, desc, sizeof desc);
+        printf("  cpu profile with native kernels %d, host memory %d: %s\n", e.native_kernels,
+               e.host_unified, desc);
+        CHECK(why ? strstr(desc, "gemm adnet [no onednn: ") && strstr(desc, why)
+                  : strstr(desc, "gemm onednn,") != NULL);
+        /* forced, the same fallback, named as asked for */
+        CHECK_OK(adnet_set_option("gemm", "onednn"));
+        CHECK_OK(adn_device_profile_resolve_untuned(&e, &p));
+        CHECK(p.gemm == (why ? ADN_GEMM_ADNET : ADN_GEMM_ONEDNN) && p.im2col == ADN_IM2COL_ROWS);
+        CHECK(why ? strstr(p.gemm_note, "onednn asked: ") != NULL : !*p.gemm_note);
+        CHECK_OK(adnet_set_option("gemm", NULL));
+    }
+    /* a GPU keeps CLBlast whatever it can do */
+    e.info.type = ADNET_DEVICE_GPU;
+    adn_device_profile g;
+    CHECK_OK(adn_device_profile_resolve_untuned(&e, &g));
+    CHECK(g.gemm == ADN_GEMM_CLBLAST && !*g.gemm_note);
+}
+
 /* The device profile each device gets, and how the settings force one. */
 static void test_profiles(int n) {
     unset_profile_options(); /* whatever the environment of the test says */
@@ -179,12 +227,19 @@ static void test_profiles(int n) {
         char desc[160];
         adn_device_profile_describe(&p, desc, sizeof desc);
         printf("[%d] profile %s\n", i, desc);
-        /* by the device's kind: CPU devices get the "cpu" profile, all others "gpu" */
+        /* by the device's kind: CPU devices get the "cpu" profile, all others "gpu"; the cpu
+         * profile's GEMM is oneDNN's where the device runs native kernels and oneDNN is built
+         * in, else adnet's (in panels) with a note saying why */
         int cpu = info.type == ADNET_DEVICE_CPU;
+        const adn_device_entry *list;
+        int n_list;
+        CHECK_OK(adn_devices(&list, &n_list));
+        int onednn = cpu && adn_onednn_unavailable(&list[i]) == NULL;
         CHECK(!strcmp(p.name, cpu ? "cpu" : "gpu"));
-        CHECK(p.gemm == (cpu ? ADN_GEMM_ADNET : ADN_GEMM_CLBLAST));
+        CHECK(p.gemm == (!cpu ? ADN_GEMM_CLBLAST : onednn ? ADN_GEMM_ONEDNN : ADN_GEMM_ADNET));
         CHECK(p.im2col == (cpu ? ADN_IM2COL_ROWS : ADN_IM2COL_GENERIC));
-        CHECK(p.gemm_b_panels == cpu);
+        CHECK(p.gemm_b_panels == (cpu && !onednn));
+        CHECK(cpu && !onednn ? strstr(p.gemm_note, "no onednn: ") == p.gemm_note : !*p.gemm_note);
         CHECK(p.attention == (cpu ? ADN_ATTN_ROWS : ADN_ATTN_TILED));
         CHECK(p.scratch_cap_bytes > 0 && p.scratch_cap_bytes <= ((size_t)64 << 20));
 
@@ -211,6 +266,15 @@ static void test_profiles(int n) {
         CHECK_OK(adnet_set_option("im2col", "rows"));
         p = profile_of(i);
         CHECK(p.gemm == ADN_GEMM_CLBLAST && p.im2col == ADN_IM2COL_ROWS && !p.gemm_b_panels);
+        /* oneDNN asked: where it cannot run, adnet's GEMM and a note saying why */
+        CHECK_OK(adnet_set_option("im2col", ""));
+        CHECK_OK(adnet_set_option("gemm", "onednn"));
+        p = profile_of(i);
+        const char *why = adn_onednn_unavailable(&list[i]);
+        CHECK(p.gemm == (why ? ADN_GEMM_ADNET : ADN_GEMM_ONEDNN) && p.im2col == ADN_IM2COL_ROWS);
+        CHECK(p.gemm_b_panels == (why != NULL));
+        CHECK(why ? strstr(p.gemm_note, "onednn asked: ") == p.gemm_note && strstr(p.gemm_note, why)
+                  : !*p.gemm_note);
         CHECK_OK(adnet_set_option("attention", "direct"));
         CHECK(profile_of(i).attention == ADN_ATTN_DIRECT);
         /* Winograd is on by default in both profiles, off when asked */
@@ -224,7 +288,7 @@ static void test_profiles(int n) {
     }
     /* words outside an option's list, unknown options, bad environment values */
     CHECK_FAILS(adnet_set_option("gemm", "cublas"), ADNET_ERR_INVALID_ARGUMENT,
-                "option 'gemm' is 'cublas': expected one of 'clblast', 'adnet'");
+                "option 'gemm' is 'cublas': expected one of 'clblast', 'adnet', 'onednn'");
     CHECK_FAILS(adnet_set_option("tile", "4"), ADNET_ERR_INVALID_ARGUMENT, "unknown option 'tile'");
     CHECK_FAILS(adnet_set_option("winograd", "yes"), ADNET_ERR_INVALID_ARGUMENT,
                 "option 'winograd' is 'yes': expected one of 'on', 'off'");
@@ -252,6 +316,7 @@ static void test_profiles(int n) {
     CHECK_FAILS(adn_device_profile_check(&bad), ADNET_ERR_INVALID_ARGUMENT, "B in panels");
     CHECK_FAILS(adn_device_profile_named("npu", &(adn_device_entry){0}, &bad),
                 ADNET_ERR_INVALID_ARGUMENT, "unknown device profile 'npu'");
+    test_engine_choice();
 }
 
 static void test_version(void) {

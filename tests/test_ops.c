@@ -7,9 +7,12 @@
 #include "test_util.h"
 
 #include "ops.h"
+#include "conv_taps.h"
+#include "native.h"
 #include "ops_reference.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -97,10 +100,19 @@ typedef struct conv_case {
 } conv_case;
 
 /* Which forms of the weight a case hands adn_conv: the plain one (im2col + GEMM), only the
- * Winograd one (cl/winograd.cl, for adn_winograd_eligible shapes), or both (adn_conv picks). */
-typedef enum conv_form { FORM_PLAIN, FORM_WINOGRAD, FORM_BOTH } conv_form;
+ * Winograd one (cl/winograd.cl, for adn_winograd_eligible shapes), or both (adn_conv picks);
+ * only the tap form (ops/conv_taps.c, where the profile's GEMM is oneDNN's), or it and the
+ * plain one (adn_conv picks). */
+typedef enum conv_form {
+    FORM_PLAIN,
+    FORM_WINOGRAD,
+    FORM_BOTH,
+    FORM_TAPS,
+    FORM_TAPS_PLAIN
+} conv_form;
 
-static const char *const form_names[] = {"", " [winograd]", " [both forms]"};
+static const char *const form_names[] = {"", " [winograd]", " [both forms]", " [taps]",
+                                         " [taps and plain]"};
 
 static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng, conv_form form) {
     adn_conv_shape s = {cc->cin, cc->cout, cc->k, cc->k, cc->stride, cc->pad, cc->dilation};
@@ -123,7 +135,10 @@ static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng, con
              res, (int)cc->act, want);
 
     /* the Winograd forms get room for all their tiles unless the case caps it */
+    const int taps_form = form == FORM_TAPS || form == FORM_TAPS_PLAIN;
     size_t cap = cc->cap ? cc->cap : form == FORM_PLAIN ? kk * n : (size_t)1 << 24;
+    if (taps_form && cap < adn_conv_taps_min_scratch(dev, &s, cc->w))
+        cap = adn_conv_taps_min_scratch(dev, &s, cc->w);
     size_t scratch_n = adn_conv_scratch_floats(&s, cc->h, cc->w, cap);
     int pointwise = cc->k == 1 && cc->stride == 1 && cc->pad == 0;
     CHECK(pointwise ? scratch_n == 0 : scratch_n >= kk && scratch_n <= (cap > kk ? cap : kk));
@@ -139,7 +154,9 @@ static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng, con
     size_t off_s = off_r + (res ? ny : 0) + 11, arena_n = off_s + scratch_n + 2;
     dbuf arena = dbuf_new(dev, arena_n);
     size_t off_w = 9, off_b = off_w + (size_t)cc->cout * kk + 1, off_u = off_b + cc->cout + 3;
-    size_t nu = form == FORM_PLAIN ? 0 : adn_winograd_weight_floats(&s);
+    size_t nu = form == FORM_PLAIN ? 0
+                : taps_form        ? adn_conv_taps_weight_floats(&s)
+                                   : adn_winograd_weight_floats(&s);
     dbuf params = dbuf_new(dev, off_u + nu + 4);
     adn_tensor tx = dbuf_put(dev, &arena, off_x, cc->cin, cc->h, cc->w, x);
     adn_tensor ty_total = dbuf_put(dev, &arena, off_y, c_total, oh, ow, NULL);
@@ -151,9 +168,17 @@ static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng, con
     dbuf_put(dev, &params, off_w, cc->cout, (int)kk, 1, wt_ohiw);
     free(wt_ohiw);
     if (bias) dbuf_put(dev, &params, off_b, cc->cout, 1, 1, bias);
-    adn_conv_weights cw = {s,    params.mem, off_w, bias ? params.mem : NULL, bias ? off_b : 0,
-                           NULL, 0};
-    if (form != FORM_PLAIN) {
+    adn_conv_weights cw = {s, params.mem, off_w, bias ? params.mem : NULL, bias ? off_b : 0, NULL,
+                           0, NULL,       0};
+    if (taps_form) {
+        float *u = malloc(nu * sizeof(float));
+        adn_conv_taps_weights(&s, wt, u);
+        dbuf_put(dev, &params, off_u, 1, 1, (int)nu, u);
+        free(u);
+        cw.taps = params.mem;
+        cw.taps_off = off_u;
+        if (form == FORM_TAPS) cw.weight = NULL;
+    } else if (form != FORM_PLAIN) {
         float *u = malloc(nu * sizeof(float));
         adn_winograd_weights(&s, wt, u);
         dbuf_put(dev, &params, off_u, 1, 1, (int)nu, u);
@@ -487,7 +512,7 @@ static void test_bad_arguments(adn_device *dev) {
     adn_tensor x = {b.mem, 0, 3, 7, 9};       /* 189 floats */
     adn_tensor y = {b.mem, 200, 5, 4, 5};     /* 100 floats: 3->5 3x3 s2 p1 output */
     adn_tensor r_bad = {b.mem, 300, 5, 5, 4}; /* transposed shape */
-    adn_conv_weights cw = {{3, 5, 3, 3, 2, 1, 1}, b.mem, 1000, NULL, 0, NULL, 0};
+    adn_conv_weights cw = {{3, 5, 3, 3, 2, 1, 1}, b.mem, 1000, NULL, 0, NULL, 0, NULL, 0};
     const adnet_status INV = ADNET_ERR_INVALID_ARGUMENT;
     size_t S = 2000; /* scratch offset */
 
@@ -524,7 +549,7 @@ static void test_bad_arguments(adn_device *dev) {
     CHECK_FAILS(adn_bias_act(dev, &y, NULL, 0, &r_bad, ADN_ACT_RELU), INV, "residual is 5x5x4");
     /* a weight that runs past the end of its buffer: refused (by CLBlast, or by adnet's
      * GEMM before its kernel runs), and the message names the convolution */
-    adn_conv_weights cw_pw = {{3, 5, 1, 1, 1, 0, 1}, b.mem, 3990, NULL, 0, NULL, 0};
+    adn_conv_weights cw_pw = {{3, 5, 1, 1, 1, 0, 1}, b.mem, 3990, NULL, 0, NULL, 0, NULL, 0};
     adn_tensor y_pw = {b.mem, 200, 5, 7, 9};
     if (dev->profile.gemm == ADN_GEMM_CLBLAST) {
         CHECK_FAILS(
@@ -574,6 +599,79 @@ static double conv_case_macs(const conv_case *cc) {
     return (double)cc->cout * cc->cin * cc->k * cc->k * oh * ow;
 }
 
+/* A native kernel's arguments: two buffers (their handles, then their host addresses) and
+ * where to fail. */
+typedef struct native_args {
+    void *a, *b;
+    size_t na, nb;
+    int fail;
+    adn_device *dev;
+} native_args;
+
+/* a[i] = 2 a[i] + b[i % nb]; b[0] = -1 (or a reported failure) */
+static void native_mix(void *p) {
+    native_args *g = p;
+    if (g->fail) {
+        adn_native_report(g->dev, ADNET_ERR_DEVICE, "the test's native kernel failed on purpose");
+        return;
+    }
+    float *a = g->a, *b = g->b;
+    for (size_t i = 0; i < g->na; i++) a[i] = 2.0f * a[i] + b[i % g->nb];
+    b[0] = -1.0f;
+}
+
+/* Native kernels (runtime/native.h) on a device that runs them: in the queue's order between
+ * OpenCL kernels (a copy before feeds it, a copy after reads what it wrote), on two buffers
+ * named in the order opposite to their creation (PoCL 3.1 swapped such a pair when it put the
+ * addresses in itself), of sizes that are no multiple of 64 bytes; a failure reported inside
+ * comes back from adn_finish with its message, once. */
+static void test_native_kernels(adn_device *dev, tu_rng *rng) {
+    if (!adn_device_runs_native(&dev->entry)) {
+        printf("  native kernels: the device runs none (skipped)\n");
+        return;
+    }
+    const size_t na = 1003, nb = 77;
+    dbuf first = dbuf_new(dev, nb + 2 * na), second = dbuf_new(dev, nb);
+    float *src = random_floats(rng, na, -1, 1), *bv = random_floats(rng, nb, -1, 1);
+    adn_tensor in = dbuf_put(dev, &first, nb, (int)na, 1, 1, src);
+    adn_tensor work = dbuf_put(dev, &first, nb + na, (int)na, 1, 1, NULL);
+    adn_tensor out = dbuf_put(dev, &first, 0, (int)nb, 1, 1, NULL);
+    dbuf_put(dev, &second, 0, (int)nb, 1, 1, bv);
+    CHECK_OK(adn_copy(dev, &in, &work)); /* an OpenCL kernel writes what the native one reads */
+    native_args g = {(void *)second.mem, (void *)first.mem, nb, nb, 0, dev};
+    /* a: the second buffer's nb floats; b: the first buffer's first nb floats */
+    cl_mem mems[2] = {second.mem, first.mem};
+    size_t at[2] = {offsetof(native_args, a), offsetof(native_args, b)};
+    CHECK_OK(adn_enqueue_native(dev, native_mix, &g, sizeof g, 2, mems, at, "test_native"));
+    adn_tensor a_t = {second.mem, 0, (int)nb, 1, 1};
+    CHECK_OK(adn_copy(dev, &a_t, &out)); /* an OpenCL kernel reads what the native one wrote */
+    CHECK_OK(adn_finish(dev));
+    float *all = dbuf_read(dev, &first);
+    float *want = malloc(nb * sizeof(float));
+    /* b[j] was the first buffer's background before the native kernel: 1000 + j */
+    for (size_t j = 0; j < nb; j++) want[j] = 2.0f * bv[j] + (1000.0f + (float)j);
+    tu_check_close("native kernel, then a copy of what it wrote", all, want, nb, 0, 0);
+    tu_check_close("native kernel: the copy before it", all + nb + na, src, na, 0, 0);
+    free(all);
+    float *sec = dbuf_read(dev, &second);
+    tu_check_close("native kernel's output in place", sec, want, nb, 0, 0);
+    free(sec);
+    g.fail = 1;
+    CHECK_OK(adn_enqueue_native(dev, native_mix, &g, sizeof g, 2, mems, at, "test_native"));
+    CHECK_FAILS(adn_finish(dev), ADNET_ERR_DEVICE, "the test's native kernel failed on purpose");
+    CHECK_OK(adn_finish(dev)); /* reported once */
+    /* arguments the runtime refuses before the driver sees them */
+    at[1] = sizeof g;
+    CHECK_FAILS(adn_enqueue_native(dev, native_mix, &g, sizeof g, 2, mems, at, "test_native"),
+                ADNET_ERR_INTERNAL, "buffer 1 lies outside the arguments");
+    free(want);
+    free(src);
+    free(bv);
+    dbuf_free(dev, &first);
+    dbuf_free(dev, &second);
+    printf("  native kernels: in order, in place, failures reported\n");
+}
+
 int main(void) {
     adn_device *devs[8];
     int n = tu_open_devices(devs, 8);
@@ -584,6 +682,7 @@ int main(void) {
         double t0 = now_s();
         tu_rng rng = tu_rng_seed(42 + (uint64_t)d);
         printf("device %s:\n", dev->entry.info.name);
+        test_native_kernels(dev, &rng);
         /* every op in every profile (both GEMM backends, both im2col kernels), whichever the
          * device would pick */
         adn_device_profile chosen = dev->profile, profiles[8];
@@ -600,6 +699,20 @@ int main(void) {
             for (size_t i = 0; i < sizeof winograd_cases / sizeof winograd_cases[0]; i++)
                 for (int f = tu_under_simulator() ? FORM_WINOGRAD : FORM_PLAIN; f <= FORM_BOTH; f++)
                     run_conv_case(dev, &winograd_cases[i], &rng, (conv_form)f);
+            /* the tap form, alone and beside the plain one, on every eligible case */
+            if (dev->profile.gemm == ADN_GEMM_ONEDNN) {
+                for (size_t i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i++) {
+                    adn_conv_shape cs = {conv_cases[i].cin,     conv_cases[i].cout,
+                                         conv_cases[i].k,       conv_cases[i].k,
+                                         conv_cases[i].stride,  conv_cases[i].pad,
+                                         conv_cases[i].dilation};
+                    if (adn_conv_taps_eligible(&cs))
+                        for (int f = FORM_TAPS; f <= FORM_TAPS_PLAIN; f++)
+                            run_conv_case(dev, &conv_cases[i], &rng, (conv_form)f);
+                }
+                for (size_t i = 0; i < sizeof winograd_cases / sizeof winograd_cases[0]; i++)
+                    run_conv_case(dev, &winograd_cases[i], &rng, FORM_TAPS);
+            }
             test_bad_arguments(dev);
             test_bias_act(dev, &rng);
             test_maxpool(dev, &rng);

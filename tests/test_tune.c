@@ -132,6 +132,25 @@ static void test_search_writes_entry(const adn_device_entry *e, int w, int h, do
     adn_tune_result_free(&r);
 }
 
+/* A tuning of a profile with nothing to search (oneDNN's GEMM, the rows attention): no trials,
+ * the defaults kept, one whole frame timed and kept in the entry for the choice of a chip's
+ * device. */
+static void test_frames_only(const adn_device_entry *e) {
+    adn_tune_config c = {ADNET_MODEL_AD, 50, W, H, 1.0, NULL, NULL, 1};
+    adn_tune_result r;
+    CHECK_OK(adn_tune(e, &c, &r));
+    CHECK(r.n_trials == 0 && r.frame_ms > 0 && r.tuned.gemm == ADN_GEMM_ONEDNN);
+    adn_device_profile p = resolved(e);
+    CHECK(p.tuned == 1 && p.gemm == ADN_GEMM_ONEDNN);
+    char net[200];
+    double ms = -1;
+    CHECK(adn_tuning_measured(e, &p, net, sizeof net, &ms) == 1);
+    CHECK(fabs(ms - r.frame_ms) <= 1e-6 * r.frame_ms);
+    printf("oneDNN profile: nothing searched, a frame of %.1f ms kept (%s)\n", r.frame_ms,
+           p.tuning);
+    adn_tune_result_free(&r);
+}
+
 /* Each damaged entry is ignored, saying why; the next search rewrites it. */
 static void test_damaged_entries(const adn_device_entry *e) {
     adn_device_profile p = resolved(e);
@@ -235,10 +254,16 @@ int main(void) {
     const adn_device_entry *e = &list[0];
     adn_device_profile p = resolved(e);
     CHECK(p.tuned == 0 && tu_contains(p.tuning, "not tuned"));
-    /* the cpu profile (on a CPU device: adnet's GEMM) */
+    /* oneDNN, the cpu profile's engine where the device runs native kernels, has nothing to
+     * search: the entry keeps the frame timed */
+    if (p.gemm == ADN_GEMM_ONEDNN) test_frames_only(e);
+    /* the cpu profile with adnet's GEMM (the default where oneDNN cannot run) */
+    if (!strcmp(p.name, "cpu")) CHECK_OK(adnet_set_option("gemm", "adnet"));
+    CHECK(resolved(e).tuned == 0);
     test_search_writes_entry(e, W, H, 10.0);
     test_damaged_entries(e);
     test_results_agree(e, p.name);
+    CHECK_OK(adnet_set_option("gemm", ""));
     /* the other named profile: its own entry, its own tunables (the comparison first, while
      * CLBlast still has its own parameters) */
     const char *other = !strcmp(p.name, "cpu") ? "gpu" : "cpu";

@@ -94,7 +94,7 @@ int tu_open_devices(adn_device **devs, int max) {
 }
 
 int tu_profiles(const adn_device *dev, adn_device_profile *out, int max) {
-    adn_device_profile all[5];
+    adn_device_profile all[6];
     all[0] = dev->profile;
     CHECK_OK(adn_device_profile_named("cpu", &dev->entry, &all[1]));
     CHECK_OK(adn_device_profile_named("gpu", &dev->entry, &all[2]));
@@ -106,8 +106,17 @@ int tu_profiles(const adn_device *dev, adn_device_profile *out, int max) {
     CHECK_OK(adn_device_profile_named("gpu", &dev->entry, &all[4]));
     all[4].im2col = ADN_IM2COL_ROWS;
     snprintf(all[4].name, sizeof all[4].name, "gpu-mixed");
+    /* adnet's own GEMM where the cpu profile chose oneDNN's: every engine is tested */
+    int n_all = 5;
+    if (all[1].gemm != ADN_GEMM_ADNET) {
+        all[5] = all[1];
+        all[5].gemm = ADN_GEMM_ADNET;
+        all[5].gemm_b_panels = 1;
+        snprintf(all[5].name, sizeof all[5].name, "cpu-adnet");
+        n_all = 6;
+    }
     int n = 0;
-    for (int i = 0; i < 5 && n < max; i++) {
+    for (int i = 0; i < n_all && n < max; i++) {
         CHECK_OK(adn_device_profile_check(&all[i]));
         out[n++] = all[i];
     }

@@ -75,9 +75,10 @@ int tu_under_simulator(void);
 void tu_close_devices(adn_device **devs, int n);
 
 /* The device profiles every op test runs in, the same way everywhere: the device's own, the
- * named "cpu" and "gpu" profiles, and two mixes (adnet's GEMM fed by the generic im2col with
- * the direct attention kernel; CLBlast's fed by the rows im2col with the tiled one), so every
- * kernel variant runs on every device present. Returns how many were written (<= max). */
+ * named "cpu" and "gpu" profiles, two mixes (the cpu profile's GEMM fed by the generic im2col
+ * with the direct attention kernel; CLBlast's fed by the rows im2col with the tiled one), and
+ * adnet's GEMM in panels where the cpu profile's is oneDNN's, so every kernel variant and every
+ * GEMM engine runs on every device present. Returns how many were written (<= max). */
 int tu_profiles(const adn_device *dev, adn_device_profile *out, int max);
 
 /* A fresh temporary directory under $TMPDIR (removed by tu_rm_rf). */

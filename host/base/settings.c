@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char *const profile_words[] = {"cpu", "gpu", NULL};
-static const char *const gemm_words[] = {"clblast", "adnet", NULL};
+static const char *const gemm_words[] = {"clblast", "adnet", "onednn", NULL};
 static const char *const im2col_words[] = {"generic", "rows", NULL};
 static const char *const attention_words[] = {"tiled", "rows", "direct", NULL};
 static const char *const on_off_words[] = {"on", "off", NULL};

@@ -13,7 +13,7 @@
 typedef enum adn_setting {
     ADN_SETTING_DEVICE = 0, /* the default device spec (ADNET_DEVICE) */
     ADN_SETTING_PROFILE,    /* a named device profile: cpu | gpu (ADNET_PROFILE) */
-    ADN_SETTING_GEMM,       /* clblast | adnet (ADNET_GEMM) */
+    ADN_SETTING_GEMM,       /* clblast | adnet | onednn (ADNET_GEMM) */
     ADN_SETTING_IM2COL,     /* generic | rows (ADNET_IM2COL) */
     ADN_SETTING_ATTENTION,  /* tiled | rows | direct (ADNET_ATTENTION) */
     ADN_SETTING_WINOGRAD,   /* on | off: Winograd's 3x3 convolutions (ADNET_WINOGRAD) */

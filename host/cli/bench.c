@@ -287,14 +287,14 @@ static void print_result(const adn_bench_result *r, uint64_t rss) {
     }
     print_first("cold cache", &r->cold);
     print_first("warm cache", &r->warm);
+    printf("  device profile: %s\n", r->profile);
     printf("  kernel parameters: %s\n", r->tuning);
     printf("  peak: FMA kernel ");
     if (r->fma_gflops > 0)
         printf("%.1f GFLOP/s (%s)", r->fma_gflops, r->fma_kernel);
     else
         printf("not measured");
-    printf(", %s ",
-           r->gemm_backend && !strcmp(r->gemm_backend, "adnet") ? "adnet GEMM" : "CLBlast SGEMM");
+    printf(", %s ", adn_bench_gemm_label(r));
     if (r->sgemm_gflops > 0)
         printf("%dx%dx%d %.1f GFLOP/s\n", r->sgemm_n, r->sgemm_n, r->sgemm_n, r->sgemm_gflops);
     else
@@ -410,8 +410,8 @@ int cmd_bench(int argc, char **argv) {
         "warm\nprogram caches, time per layer group, op kind and kernel from OpenCL profiling "
         "events with\nFLOPs and GFLOP/s, the device's measured peak (an FMA kernel and a large "
         "SGEMM on the\nconvolutions' GEMM backend), and memory. Inputs and, without --weights, "
-        "weights are\nrandom. ADNET_GEMM=clblast|adnet picks the GEMM backend (default: adnet's on "
-        "CPU devices).",
+        "weights are\nrandom. ADNET_GEMM=clblast|adnet|onednn picks the GEMM backend (default: "
+        "oneDNN's on CPU\ndevices that run native kernels, else adnet's; CLBlast's on GPUs).",
         NULL,
         opts,
         (int)(sizeof opts / sizeof opts[0]),

@@ -89,14 +89,28 @@ static int has_winograd(const adn_device *dev, const adn_layer_desc *d) {
            s->dilation <= WINOGRAD_MAX_DILATION;
 }
 
+static int has_taps(const adn_device *dev, const adn_layer_desc *d);
+
 static int has_plain(const adn_device *dev, const adn_layer_desc *d) {
-    return !has_winograd(dev, d) || d->shape.dilation >= PLAIN_FROM_DILATION;
+    return !has_taps(dev, d) && (!has_winograd(dev, d) || d->shape.dilation >= PLAIN_FROM_DILATION);
+}
+
+/* Whether a layer gets its tap form (ops/conv_taps.c) on dev: on oneDNN's engine, for the wide
+ * dilations (from 8: the ASPP's), whose taps fall mostly in the padding of small maps. It
+ * replaces the plain form: on that engine it was faster at every size measured, even where it
+ * multiplies as much as im2col (adn_conv's uses_taps). */
+#define TAPS_FROM_DILATION 8
+
+static int has_taps(const adn_device *dev, const adn_layer_desc *d) {
+    return dev->profile.gemm == ADN_GEMM_ONEDNN && adn_conv_taps_eligible(&d->shape) &&
+           d->shape.dilation >= TAPS_FROM_DILATION;
 }
 
 static size_t layer_floats(const adn_device *dev, const adn_layer_desc *d) {
     size_t plain = (size_t)d->shape.cout * d->shape.cin * d->shape.kh * d->shape.kw;
     return (has_plain(dev, d) ? align_up(plain) : 0) + align_up((size_t)d->shape.cout) +
-           (has_winograd(dev, d) ? align_up(adn_winograd_weight_floats(&d->shape)) : 0);
+           (has_winograd(dev, d) ? align_up(adn_winograd_weight_floats(&d->shape)) : 0) +
+           (has_taps(dev, d) ? align_up(adn_conv_taps_weight_floats(&d->shape)) : 0);
 }
 
 static adnet_status upload(adn_device *dev, const adn_weights *w, const adn_layer_desc *layers,
@@ -188,8 +202,8 @@ static adnet_status upload(adn_device *dev, const adn_weights *w, const adn_laye
         }
     }
     /* the host image of the largest layer, laid out as on the device: plain weight (if
-     * kept), bias (folded in place), Winograd form (if any); plus the folded OIHW weight the
-     * two forms are made from */
+     * kept), bias (folded in place), Winograd form and tap form (if any); plus the folded OIHW
+     * weight the forms are made from */
     float *host = st == ADNET_OK ? calloc(largest, sizeof *host) : NULL;
     float *oihw = st == ADNET_OK ? malloc(largest_plain * sizeof *oihw) : NULL;
     if (st == ADNET_OK && (!host || !oihw))
@@ -197,9 +211,10 @@ static adnet_status upload(adn_device *dev, const adn_weights *w, const adn_laye
     for (int i = 0; i < n_layers && st == ADNET_OK; i++) {
         const adn_layer_desc *d = &layers[i];
         size_t wn = (size_t)d->shape.cout * d->shape.cin * d->shape.kh * d->shape.kw;
-        int plain = has_plain(dev, d), wino = has_winograd(dev, d);
+        int plain = has_plain(dev, d), wino = has_winograd(dev, d), taps = has_taps(dev, d);
         size_t plain_n = plain ? align_up(wn) : 0;
         size_t boff = plain_n, uoff = plain_n + align_up((size_t)d->shape.cout);
+        size_t toff = uoff + (wino ? align_up(adn_winograd_weight_floats(&d->shape)) : 0);
         int has_bias = 0;
         st = fold_layer(w, d, oihw, host + boff, &has_bias);
         if (st == ADNET_OK && plain && d->shape.kh > 1) /* OIHW as read, OHIW as adn_conv takes */
@@ -207,6 +222,7 @@ static adnet_status upload(adn_device *dev, const adn_weights *w, const adn_laye
         else if (st == ADNET_OK && plain) /* 1x1 and 1-row kernels: the same in both orders */
             memcpy(host, oihw, wn * sizeof *host);
         if (st == ADNET_OK && wino) adn_winograd_weights(&d->shape, oihw, host + uoff);
+        if (st == ADNET_OK && taps) adn_conv_taps_weights(&d->shape, oihw, host + toff);
         if (st == ADNET_OK)
             st = adn_buffer_write(dev, m->bufs[buf_of[i]], off_of[i] * sizeof(float),
                                   layer_floats(dev, d) * sizeof(float), host);
@@ -218,6 +234,8 @@ static adnet_status upload(adn_device *dev, const adn_weights *w, const adn_laye
         cw->bias_off = off_of[i] + boff;
         cw->wino = wino ? m->bufs[buf_of[i]] : NULL;
         cw->wino_off = off_of[i] + uoff;
+        cw->taps = taps ? m->bufs[buf_of[i]] : NULL;
+        cw->taps_off = off_of[i] + toff;
     }
     free(oihw);
     free(host);

@@ -4,11 +4,13 @@
  * bias/residual/activation pass. */
 #include "ops.h"
 
+#include "buffers.h"
 #include "checks.h"
 #include "gemm.h"
 #include "launch.h"
 #include "status.h"
 #include "conv_chunks.h"
+#include "conv_taps.h"
 #include "winograd.h"
 
 #include <stdint.h>
@@ -188,11 +190,9 @@ static int uses_winograd(const adn_device *dev, const adn_conv_weights *cw, int 
                          adn_winograd_pays(s, h, w, scratch_floats, dev->profile.gemm_b_panels)));
 }
 
-double adn_conv_executed_macs(const adn_device *dev, const adn_conv_weights *cw, int h, int w,
-                              size_t scratch_floats) {
-    const adn_conv_shape *s = &cw->shape;
-    if (uses_winograd(dev, cw, h, w, scratch_floats > 0, scratch_floats))
-        return adn_winograd_executed_macs(s, h, w);
+/* The multiply-adds im2col executes (kernel rows wholly in the padding left out). */
+static double im2col_executed_macs(const adn_device *dev, const adn_conv_shape *s, int h, int w,
+                                   size_t scratch_floats) {
     if (is_pointwise(s)) return adn_conv_macs(s, h, w);
     size_t k = (size_t)s->cin * s->kh * s->kw;
     int oh = adn_conv_out_dim(h, s->kh, s->stride, s->pad, s->dilation);
@@ -204,11 +204,35 @@ double adn_conv_executed_macs(const adn_device *dev, const adn_conv_weights *cw,
     return adn_conv_im2col_taps(s, h, w, cols) * s->cin * s->cout;
 }
 
+/* The tap form where the device's GEMM is oneDNN's, the scratch holds an output row, and it
+ * multiplies no more than im2col would: its packing and adds cost a fraction of a percent of
+ * its products and it writes no im2col matrix, so it was faster even where both multiply
+ * about as much (the ASPP's dilation 12 at 857x481: 519 against 585 ms, docs/benchmarks.md).
+ * Without the plain form (weight_upload.c drops it where the tap form is made), always. */
+static int uses_taps(const adn_device *dev, const adn_conv_weights *cw, int h, int w,
+                     size_t scratch_floats) {
+    const adn_conv_shape *s = &cw->shape;
+    if (!cw->taps || dev->profile.gemm != ADN_GEMM_ONEDNN || !adn_conv_taps_eligible(s) ||
+        scratch_floats < adn_conv_taps_min_scratch(dev, s, w))
+        return 0;
+    return !cw->weight ||
+           adn_conv_taps_macs(s, h, w) <= im2col_executed_macs(dev, s, h, w, scratch_floats);
+}
+
+double adn_conv_executed_macs(const adn_device *dev, const adn_conv_weights *cw, int h, int w,
+                              size_t scratch_floats) {
+    const adn_conv_shape *s = &cw->shape;
+    if (uses_winograd(dev, cw, h, w, scratch_floats > 0, scratch_floats))
+        return adn_winograd_executed_macs(s, h, w);
+    if (uses_taps(dev, cw, h, w, scratch_floats)) return adn_conv_taps_macs(s, h, w);
+    return im2col_executed_macs(dev, s, h, w, scratch_floats);
+}
+
 adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_tensor *x,
                       const adn_tensor *y, const adn_tensor *residual, adn_activation act,
                       cl_mem scratch_mem, size_t scratch_off, size_t scratch_floats) {
     const char *op = "adn_conv";
-    if (!cw || (!cw->weight && !cw->wino))
+    if (!cw || (!cw->weight && !cw->wino && !cw->taps))
         return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "%s: no weight buffer", op);
     const adn_conv_shape *s = &cw->shape;
     ADN_TRY(check_conv_shape(s, op));
@@ -250,6 +274,32 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
         ADN_TRY(adn_check_range_disjoint(cw->wino, cw->wino_off, adn_winograd_weight_floats(s), y,
                                          op, "Winograd weight", "y"));
     if (cw->bias) ADN_TRY(adn_check_range_disjoint(cw->bias, cw->bias_off, m, y, op, "bias", "y"));
+    if (cw->taps)
+        ADN_TRY(adn_check_range_disjoint(cw->taps, cw->taps_off, adn_conv_taps_weight_floats(s), y,
+                                         op, "tap-form weight", "y"));
+    if (!cw->weight && !cw->wino && !uses_taps(dev, cw, x->h, x->w, scratch_floats))
+        return adn_fail(
+            ADNET_ERR_INVALID_ARGUMENT,
+            "%s: the %s has only its tap form, which cannot run here (oneDNN's GEMM and "
+            "%zu scratch floats needed)",
+            op, desc, adn_conv_taps_min_scratch(dev, s, x->w));
+    if (!uses_winograd(dev, cw, x->h, x->w, scratch_mem != NULL, scratch_floats) &&
+        uses_taps(dev, cw, x->h, x->w, scratch_mem ? scratch_floats : 0)) {
+        const char *sr = "scratch";
+        ADN_TRY(adn_check_range_disjoint(scratch_mem, scratch_off, scratch_floats, x, op, sr, "x"));
+        ADN_TRY(adn_check_range_disjoint(scratch_mem, scratch_off, scratch_floats, y, op, sr, "y"));
+        if (residual)
+            ADN_TRY(adn_check_range_disjoint(scratch_mem, scratch_off, scratch_floats, residual, op,
+                                             sr, "residual"));
+        size_t bytes = 0;
+        ADN_TRY(adn_buffer_size(scratch_mem, &bytes));
+        if (scratch_off + scratch_floats > bytes / sizeof(float))
+            return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                            "%s: scratch of %zu floats at %zu runs past its buffer of %zu", op,
+                            scratch_floats, scratch_off, bytes / sizeof(float));
+        return adn_conv_taps(dev, cw, x, y, residual, act, scratch_mem, scratch_off, scratch_floats,
+                             desc);
+    }
     if (uses_winograd(dev, cw, x->h, x->w, scratch_mem != NULL, scratch_floats)) {
         const char *sr = "scratch";
         if (scratch_mem) {

@@ -1,9 +1,11 @@
 /* The matrix products of the convolutions, on the backend the device profile names:
- * CLBlast's SGEMM, or adnet's register-tiled kernel of cl/gemm.cl for CPU devices. */
+ * CLBlast's SGEMM, adnet's register-tiled kernel of cl/gemm.cl for CPU devices, or oneDNN's
+ * SGEMM in native kernels for CPU devices that run them. */
 #include "gemm.h"
 
 #include "buffers.h"
 #include "gemm_clblast.h"
+#include "gemm_onednn.h"
 #include "launch.h"
 #include "ops.h"
 #include "status.h"
@@ -30,13 +32,14 @@ static adnet_status check_matrix(cl_mem mem, size_t off, size_t rows, size_t col
  * the program's build option GEMM_MC */
 enum { NR = ADN_GEMM_PANEL };
 
-/* batch products alike in shape, the z-th one's matrices at a_off + z sa, b_off + z sb and
- * c_off + z sc (the kernel's dimension 2). */
-static adnet_status gemm_adnet(adn_device *dev, size_t batch, size_t m, size_t n, size_t k,
-                               cl_mem a, size_t a_off, size_t lda, size_t sa, cl_mem b,
-                               size_t b_off, size_t ldb, size_t sb, int b_packed, cl_mem c,
-                               size_t c_off, size_t ldc, size_t sc, const adn_gemm_epilogue *epi,
-                               const char *what) {
+/* Checks batch products' operands against their buffers (the z-th one's matrices at a_off + z sa,
+ * b_off + z sb and c_off + z sc), B row-major or in panels: neither adnet's kernel nor oneDNN
+ * checks (CLBlast does, for its own path). */
+static adnet_status check_operands(size_t batch, size_t m, size_t n, size_t k, cl_mem a,
+                                   size_t a_off, size_t lda, size_t sa, cl_mem b, size_t b_off,
+                                   size_t ldb, size_t sb, int b_packed, cl_mem c, size_t c_off,
+                                   size_t ldc, size_t sc, const adn_gemm_epilogue *epi,
+                                   const char *what) {
     /* the last product's matrices reach furthest; the first's offsets are the smallest */
     size_t z = batch - 1;
     ADN_TRY(check_matrix(a, a_off + z * sa, m, k, lda, what, "A (the weights)", m, n, k));
@@ -49,6 +52,18 @@ static adnet_status gemm_adnet(adn_device *dev, size_t batch, size_t m, size_t n
         ADN_TRY(check_matrix(b, b_off + z * sb, k, n, ldb, what, "B (the input)", m, n, k));
     }
     ADN_TRY(check_matrix(c, c_off + z * sc, m, n, ldc, what, "C (the output)", m, n, k));
+    if (epi && epi->bias)
+        ADN_TRY(check_matrix(epi->bias, epi->bias_off, 1, m, m, what, "bias", m, n, k));
+    if (epi && epi->res)
+        ADN_TRY(check_matrix(epi->res, epi->res_off, m, n, ldc, what, "the residual", m, n, k));
+    return ADNET_OK;
+}
+
+/* batch products alike in shape, as check_operands (the kernel's dimension 2). */
+static adnet_status gemm_adnet(adn_device *dev, size_t batch, size_t m, size_t n, size_t k,
+                               cl_mem a, size_t a_off, size_t lda, size_t sa, cl_mem b,
+                               size_t b_off, size_t ldb, size_t sb, int b_packed, cl_mem c,
+                               size_t c_off, size_t ldc, size_t sc, const adn_gemm_epilogue *epi) {
     cl_uint m_u = (cl_uint)m, n_u = (cl_uint)n, k_u = (cl_uint)k;
     cl_uint a_o = (cl_uint)a_off, b_o = (cl_uint)b_off, c_o = (cl_uint)c_off;
     cl_uint lda_u = (cl_uint)lda, ldb_u = (cl_uint)ldb, ldc_u = (cl_uint)ldc;
@@ -57,9 +72,6 @@ static adnet_status gemm_adnet(adn_device *dev, size_t batch, size_t m, size_t n
     /* the epilogue's absent inputs are bound to C's buffer and never read */
     adn_gemm_epilogue none = {NULL, 0, NULL, 0, 0};
     if (!epi) epi = &none;
-    if (epi->bias) ADN_TRY(check_matrix(epi->bias, epi->bias_off, 1, m, m, what, "bias", m, n, k));
-    if (epi->res)
-        ADN_TRY(check_matrix(epi->res, epi->res_off, m, n, ldc, what, "the residual", m, n, k));
     cl_mem bias = epi->bias ? epi->bias : c, res = epi->res ? epi->res : c;
     cl_uint bias_o = (cl_uint)epi->bias_off, res_o = (cl_uint)epi->res_off;
     cl_int has_bias = epi->bias != NULL, has_res = epi->res != NULL, act = epi->act;
@@ -104,17 +116,23 @@ adnet_status adn_gemm_batched(adn_device *dev, size_t batch, size_t m, size_t n,
                               size_t ldc, size_t c_stride, const char *what) {
     ADN_TRY(check_dims(m, n, k, lda, what));
     if (batch == 0) return ADNET_OK;
+    if (dev->profile.gemm != ADN_GEMM_CLBLAST)
+        ADN_TRY(check_operands(batch, m, n, k, a, a_off, lda, a_stride, b, b_off, ldb, b_stride,
+                               b_panels, c, c_off, ldc, c_stride, NULL, what));
     if (dev->profile.gemm == ADN_GEMM_ADNET)
         return gemm_adnet(dev, batch, m, n, k, a, a_off, lda, a_stride, b, b_off, ldb, b_stride,
-                          b_panels, c, c_off, ldc, c_stride, NULL, what);
+                          b_panels, c, c_off, ldc, c_stride, NULL);
     if (b_panels)
         return adn_fail(ADNET_ERR_INTERNAL, "GEMM for %s: B in panels needs adnet's GEMM", what);
+    if (dev->profile.gemm == ADN_GEMM_ONEDNN)
+        return adn_gemm_onednn(dev, batch, m, n, k, a, a_off, lda, a_stride, b, b_off, ldb,
+                               b_stride, c, c_off, ldc, c_stride, NULL, what);
     return adn_gemm_clblast_batched(dev, batch, m, n, k, a, a_off, lda, a_stride, b, b_off, ldb,
                                     b_stride, c, c_off, ldc, c_stride, what);
 }
 
 int adn_gemm_fuses_epilogue(const adn_device *dev) {
-    return dev->profile.gemm == ADN_GEMM_ADNET;
+    return dev->profile.gemm != ADN_GEMM_CLBLAST;
 }
 
 adnet_status adn_gemm_epi(adn_device *dev, size_t m, size_t n, size_t k, cl_mem a, size_t a_off,
@@ -122,11 +140,19 @@ adnet_status adn_gemm_epi(adn_device *dev, size_t m, size_t n, size_t k, cl_mem 
                           size_t c_off, size_t ldc, const adn_gemm_epilogue *epi, const char *what,
                           size_t col0) {
     ADN_TRY(check_dims(m, n, k, lda, what));
+    if (dev->profile.gemm != ADN_GEMM_CLBLAST)
+        ADN_TRY(check_operands(1, m, n, k, a, a_off, lda, 0, b, b_off, ldb, 0, b_panels, c, c_off,
+                               ldc, 0, epi, what));
     if (dev->profile.gemm == ADN_GEMM_ADNET)
         return gemm_adnet(dev, 1, m, n, k, a, a_off, lda, 0, b, b_off, ldb, 0, b_panels, c, c_off,
-                          ldc, 0, epi, what);
-    if (epi || b_panels)
-        return adn_fail(ADNET_ERR_INTERNAL,
-                        "GEMM for %s: an epilogue or B in panels needs adnet's GEMM", what);
+                          ldc, 0, epi);
+    if (b_panels)
+        return adn_fail(ADNET_ERR_INTERNAL, "GEMM for %s: B in panels needs adnet's GEMM", what);
+    if (dev->profile.gemm == ADN_GEMM_ONEDNN)
+        return adn_gemm_onednn(dev, 1, m, n, k, a, a_off, lda, 0, b, b_off, ldb, 0, c, c_off, ldc,
+                               0, epi, what);
+    if (epi)
+        return adn_fail(ADNET_ERR_INTERNAL, "GEMM for %s: CLBlast's GEMM applies no epilogue",
+                        what);
     return adn_gemm_clblast(dev, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, what, col0);
 }

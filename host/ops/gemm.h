@@ -3,19 +3,10 @@
 #define ADN_OPS_GEMM_H
 
 #include "device.h"
+#include "gemm_epilogue.h"
 
-/* What adnet's GEMM can apply as it stores C, instead of a separate pass (the convolutions'
- * epilogue): C = act(A B + bias[row] + res), res laid out as C (leading dimension ldc), its
- * element res_off matching C's first. act is an adn_activation (0 none, 1 ReLU, 2 leaky). */
-typedef struct adn_gemm_epilogue {
-    cl_mem bias; /* NULL: none */
-    size_t bias_off;
-    cl_mem res; /* NULL: none */
-    size_t res_off;
-    int act;
-} adn_gemm_epilogue;
-
-/* Whether dev's GEMM backend applies an epilogue itself (adnet's; CLBlast's does not). */
+/* Whether dev's GEMM backend applies an epilogue itself (adnet's and oneDNN's; CLBlast's does
+ * not). */
 int adn_gemm_fuses_epilogue(const adn_device *dev);
 
 /* C[m x n] (leading dimension ldc) = A[m x k] (leading dimension lda >= k) B[k x n]

@@ -54,7 +54,8 @@ typedef struct adn_conv_shape {
  * columns, so a product can leave out kernel rows that read only padding. BatchNorm is
  * already folded in. bias is cout floats or NULL. A convolution adn_winograd_eligible may
  * also (or instead: weight NULL) carry its Winograd form, 36 x cout x cin floats
- * (adn_winograd_weights); adn_conv then picks the cheaper of the two per input size. */
+ * (adn_winograd_weights), and its tap form, 9 x cout x cin floats (adn_conv_taps_weights);
+ * adn_conv then picks the cheapest per input size. */
 typedef struct adn_conv_weights {
     adn_conv_shape shape;
     cl_mem weight;     /* NULL: only the Winograd form */
@@ -63,6 +64,8 @@ typedef struct adn_conv_weights {
     size_t bias_off;
     cl_mem wino; /* NULL: no Winograd form */
     size_t wino_off;
+    cl_mem taps; /* NULL: no tap form (ops/conv_taps.c) */
+    size_t taps_off;
 } adn_conv_weights;
 
 /* Reorders a weight from PyTorch's OIHW to the OHIW order adn_conv takes (1x1 and 1-row
@@ -78,6 +81,14 @@ size_t adn_winograd_weight_floats(const adn_conv_shape *s);
 /* The Winograd form of an OIHW weight: u[xi][o][i] = (G g G^T)[xi] for each 3x3 kernel g,
  * computed in double, xi = 6 row + column of the 6x6 transform. */
 void adn_winograd_weights(const adn_conv_shape *s, const float *oihw, float *u);
+/* The tap form (ops/conv_taps.c): a 3x3 stride-1 convolution with padding = dilation as nine
+ * shifted 1x1 products, each over the output positions its tap reaches inside the input, on
+ * CPU devices whose GEMM is oneDNN's. Eligible shapes, the form's floats (9 x cout x cin), and
+ * the form of an OIHW weight: tap t = 3 ky + kx's cout x cin matrix at t cout cin. */
+int adn_conv_taps_eligible(const adn_conv_shape *s);
+size_t adn_conv_taps_weight_floats(const adn_conv_shape *s);
+void adn_conv_taps_weights(const adn_conv_shape *s, const float *oihw, float *taps);
+
 /* Whether the Winograd path is expected to be faster than im2col + GEMM on an h x w input with
  * scratch_floats of scratch (panels: the device's GEMM reads B in panels): its 36 products per
  * tile (tiles partly outside a small sub-grid included) and its transforms against the taps

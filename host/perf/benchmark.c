@@ -453,6 +453,7 @@ adnet_status adn_bench_run(const adn_device_entry *device, const adn_bench_confi
         snprintf(r->device.name, sizeof r->device.name, "%.127s", label);
     }
     r->gemm_backend = adn_gemm_backend_name(dev->profile.gemm);
+    adn_device_profile_describe(&dev->profile, r->profile, sizeof r->profile);
     snprintf(r->tuning, sizeof r->tuning, "%s", dev->profile.tuning);
     adnet_model *m = NULL;
     adnet_status st = load_model(dev, c, &m);
@@ -578,4 +579,11 @@ adnet_status adn_bench_first_frame_run(int device_index, const adn_bench_config 
     out->frame_s = t5 - t4;
     out->total_s = t5 - t0;
     return ADNET_OK;
+}
+
+const char *adn_bench_gemm_label(const adn_bench_result *r) {
+    const char *b = r->gemm_backend ? r->gemm_backend : "clblast";
+    return !strcmp(b, "adnet")    ? "adnet GEMM"
+           : !strcmp(b, "onednn") ? "oneDNN SGEMM"
+                                  : "CLBlast SGEMM";
 }

@@ -111,11 +111,15 @@ typedef struct adn_bench_result {
     double fma_gflops, sgemm_gflops;
     const char *fma_kernel; /* the faster FMA kernel (a name of cl/peak.cl) */
     int sgemm_n, sgemm_reps;
-    const char *gemm_backend; /* the convolutions' GEMM: "clblast" or "adnet" (adn_device.gemm);
-                                 the SGEMM peak is measured with it too */
+    const char *gemm_backend; /* the convolutions' GEMM: "clblast", "adnet" or "onednn"
+                                 (adn_device.gemm); the SGEMM peak is measured with it too */
+    char profile[320];        /* the device profile in one line (adn_device_profile_describe) */
     char tuning[320]; /* the device profile's tuning: "tuned (...) from PATH" or "defaults: ..." */
     adn_bench_first_frame cold, warm;
 } adn_bench_result;
+
+/* How reports name the SGEMM peak's engine: "adnet GEMM", "oneDNN SGEMM" or "CLBlast SGEMM". */
+const char *adn_bench_gemm_label(const adn_bench_result *r);
 
 /* Opens the weights the configuration names (file or synthetic) and checks that they fit the
  * architecture, as a measurement would, without a device. */

@@ -192,6 +192,7 @@ cJSON *adn_bench_result_json(const adn_bench_result *r) {
     if (!o) return NULL;
     cJSON_AddItemToObject(o, "device", device_json(&r->device));
     cJSON_AddStringToObject(o, "gemm_backend", r->gemm_backend ? r->gemm_backend : "clblast");
+    cJSON_AddStringToObject(o, "device_profile", r->profile);
     cJSON_AddStringToObject(o, "tuning", r->tuning);
 
     cJSON *m = cJSON_AddObjectToObject(o, "model");
@@ -242,9 +243,7 @@ cJSON *adn_bench_result_json(const adn_bench_result *r) {
         add_number_or_null(p, "sgemm_gflops", r->sgemm_gflops, r->sgemm_gflops > 0);
         add_number_or_null(p, "sgemm_n", r->sgemm_n, r->sgemm_gflops > 0);
         add_number_or_null(p, "sgemm_reps", r->sgemm_reps, r->sgemm_gflops > 0);
-        cJSON_AddStringToObject(
-            p, "sgemm_kind",
-            r->gemm_backend && !strcmp(r->gemm_backend, "adnet") ? "adnet GEMM" : "CLBlast SGEMM");
+        cJSON_AddStringToObject(p, "sgemm_kind", adn_bench_gemm_label(r));
     }
     cJSON *ff = cJSON_AddObjectToObject(o, "first_frame");
     cJSON_AddItemToObject(ff, "cold", adn_bench_first_frame_json(&r->cold));

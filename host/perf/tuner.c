@@ -453,7 +453,8 @@ adnet_status adn_tune(const adn_device_entry *e, const adn_tune_config *c, adn_t
     adnet_status st = collect_shapes(&t);
     adn_device_profile best = t.dev->profile;
     double def = 0, tuned = 0, d, b;
-    int gemm_group = t.n_shapes > 0;
+    /* oneDNN picks its own blocking: the GEMM group has nothing to search there */
+    int gemm_group = t.n_shapes > 0 && best.gemm != ADN_GEMM_ONEDNN;
     int attn_group = t.branches > 0 && best.attention == ADN_ATTN_TILED;
     /* each group gets an equal share of what is left of the budget */
     double start = now_seconds();

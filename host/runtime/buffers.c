@@ -3,12 +3,19 @@
 #include "status.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static void fmt_bytes(char *dst, size_t cap, uint64_t b) {
     if (b >= (1ull << 30))
         snprintf(dst, cap, "%.2f GiB", (double)b / (1ull << 30));
     else
         snprintf(dst, cap, "%.1f MiB", (double)b / (1ull << 20));
+}
+
+/* the destructor callback of a buffer in adnet's host memory */
+static void CL_CALLBACK free_host_memory(cl_mem mem, void *host) {
+    (void)mem;
+    free(host);
 }
 
 adnet_status adn_buffer_alloc(adn_device *dev, size_t bytes, cl_mem *out) {
@@ -33,8 +40,33 @@ adnet_status adn_buffer_alloc(adn_device *dev, size_t bytes, cl_mem *out) {
                         a, b, c);
     }
     cl_int err;
-    cl_mem m = clCreateBuffer(dev->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
-    if (err != CL_SUCCESS) return adn_cl_fail(err, "clCreateBuffer");
+    cl_mem m;
+    if (adn_device_runs_native(&dev->entry)) {
+        /* A device that runs native kernels computes in host memory that adnet allocates
+         * itself, so that a native kernel finds a buffer's storage by CL_MEM_HOST_PTR (native.c
+         * says why the driver's own substitution is not used). Page-aligned, in whole pages,
+         * for the CPU drivers to use it in place (tests/test_ops checks they do, both drivers,
+         * buffer sizes of any multiple of 4 bytes); freed by the driver's callback once it lets
+         * the buffer go. */
+        size_t whole = (bytes + 4095) / 4096 * 4096;
+        void *host = NULL;
+        if (posix_memalign(&host, 4096, whole) != 0)
+            return adn_fail(ADNET_ERR_OUT_OF_MEMORY,
+                            "out of host memory for a buffer of %zu bytes on %s", bytes, in->name);
+        m = clCreateBuffer(dev->context, CL_MEM_READ_WRITE | CL_MEM_USE_HOST_PTR, bytes, host,
+                           &err);
+        if (err == CL_SUCCESS) err = clSetMemObjectDestructorCallback(m, free_host_memory, host);
+        if (err != CL_SUCCESS) {
+            if (m)
+                clReleaseMemObject(m);
+            else
+                free(host);
+            return adn_cl_fail(err, "clCreateBuffer (in host memory)");
+        }
+    } else {
+        m = clCreateBuffer(dev->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
+        if (err != CL_SUCCESS) return adn_cl_fail(err, "clCreateBuffer");
+    }
     dev->mem_current += bytes;
     if (dev->mem_current > dev->mem_peak) dev->mem_peak = dev->mem_current;
     *out = m;

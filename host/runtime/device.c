@@ -34,6 +34,7 @@ adnet_status adn_device_open_entry(const adn_device_entry *entry, int flags, adn
     dev->profiling = (flags & ADN_DEVICE_PROFILING) != 0;
     dev->current_step = -1;
     for (int i = 0; i < 3; i++) dev->clblast_given[i] = -1;
+    pthread_mutex_init(&dev->native_lock, NULL);
     cl_int err;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM,
                                      (cl_context_properties)dev->entry.platform, 0};
@@ -79,6 +80,7 @@ void adn_device_close(adn_device *dev) {
     if (dev->queue) clReleaseCommandQueue(dev->queue);
     if (dev->context) clReleaseContext(dev->context);
     if (dev->entry.parts > 0) clReleaseDevice(dev->entry.device);
+    pthread_mutex_destroy(&dev->native_lock);
     free(dev);
 }
 
@@ -139,7 +141,7 @@ cl_event *adn_device_event_slot(adn_device *dev, cl_event *slot) {
     return dev->profiling ? slot : NULL;
 }
 
-static void trace_labeled(adn_device *dev, cl_event ev, const char *label) {
+void adn_device_trace_labeled(adn_device *dev, cl_event ev, const char *label) {
     if (!ev) return;
     if (dev->n_trace == dev->cap_trace) {
         int cap = dev->cap_trace ? 2 * dev->cap_trace : 256;
@@ -158,7 +160,7 @@ static void trace_labeled(adn_device *dev, cl_event ev, const char *label) {
 }
 
 void adn_device_trace(adn_device *dev, cl_event ev) {
-    trace_labeled(dev, ev, NULL);
+    adn_device_trace_labeled(dev, ev, NULL);
 }
 
 void adn_device_trace_clear(adn_device *dev) {
@@ -180,7 +182,7 @@ adnet_status adn_enqueue(adn_device *dev, cl_kernel k, int dims, const size_t *g
         snprintf(msg, sizeof msg, "clEnqueueNDRangeKernel(%s)", what);
         return adn_cl_fail(err, msg);
     }
-    trace_labeled(dev, ev, what);
+    adn_device_trace_labeled(dev, ev, what);
     return ADNET_OK;
 }
 
@@ -212,9 +214,29 @@ adnet_status adn_kernel_get_limits(adn_device *dev, cl_kernel k, const char *nam
     return ADNET_OK;
 }
 
+void adn_native_report(adn_device *dev, adnet_status status, const char *message) {
+    pthread_mutex_lock(&dev->native_lock);
+    if (dev->native_status == ADNET_OK) {
+        dev->native_status = status;
+        snprintf(dev->native_message, sizeof dev->native_message, "%s", message);
+    }
+    pthread_mutex_unlock(&dev->native_lock);
+}
+
+adnet_status adn_native_check(adn_device *dev) {
+    pthread_mutex_lock(&dev->native_lock);
+    adnet_status st = dev->native_status;
+    char message[sizeof dev->native_message];
+    memcpy(message, dev->native_message, sizeof message);
+    dev->native_status = ADNET_OK;
+    pthread_mutex_unlock(&dev->native_lock);
+    if (st == ADNET_OK) return ADNET_OK;
+    return adn_fail(st, "%s on %s", message, dev->entry.info.name);
+}
+
 adnet_status adn_finish(adn_device *dev) {
     ADN_CL(clFinish(dev->queue), "clFinish");
-    return ADNET_OK;
+    return adn_native_check(dev);
 }
 
 adnet_status adn_flush(adn_device *dev) {

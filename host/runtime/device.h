@@ -7,6 +7,7 @@
 #include "device_list.h"
 #include "device_profile.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,10 @@ typedef struct adn_device {
     /* the CLBlast parameter sets (profile clblast_*) last given to CLBlast for this device;
      * -1: none given (CLBlast's own) */
     int clblast_given[3];
+    /* the first failure a native kernel reported (native.h), guarded by native_lock */
+    pthread_mutex_t native_lock;
+    adnet_status native_status;
+    char native_message[256];
 } adn_device;
 
 enum {
@@ -95,7 +100,17 @@ adnet_status adn_kernel_get_limits(adn_device *dev, cl_kernel k, const char *nam
 adnet_status adn_enqueue(adn_device *dev, cl_kernel k, int dims, const size_t *global,
                          const size_t *local, const char *what);
 
-/* Waits until the queue is empty / hands the queued work to the device without waiting. */
+/* Called by a native kernel (native.h) that failed: the first failure since the last check is kept
+ * (status and message) and returned by the next adn_native_check on that device. Safe from
+ * the driver's threads. */
+void adn_native_report(adn_device *dev, adnet_status status, const char *message);
+
+/* The failure a native function reported since the last call (then cleared), else ADNET_OK.
+ * adn_finish checks it, so that work waited for also reports what failed inside. */
+adnet_status adn_native_check(adn_device *dev);
+
+/* Waits until the queue is empty / hands the queued work to the device without waiting.
+ * adn_finish also returns what a native kernel reported (adn_native_check). */
 adnet_status adn_finish(adn_device *dev);
 adnet_status adn_flush(adn_device *dev);
 
@@ -105,6 +120,8 @@ void adn_device_set_step(adn_device *dev, int step);
 /* Takes the event of an enqueue made outside adn_enqueue (CLBlast, copies). Takes
  * ownership of ev; a NULL event is ignored. */
 void adn_device_trace(adn_device *dev, cl_event ev);
+/* The same with a label for the trace (a string that outlives it): native kernels'. */
+void adn_device_trace_labeled(adn_device *dev, cl_event ev, const char *label);
 /* Where an enqueue should put its event: NULL when not profiling. */
 cl_event *adn_device_event_slot(adn_device *dev, cl_event *slot);
 void adn_device_trace_clear(adn_device *dev);

@@ -213,6 +213,18 @@ static void read_limits(cl_device_id d, adn_device_entry *e) {
     size_t wg = 0;
     clGetDeviceInfo(d, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
     e->max_work_group = wg ? wg : 1;
+    cl_device_exec_capabilities exec = 0;
+    e->native_kernels = clGetDeviceInfo(d, CL_DEVICE_EXECUTION_CAPABILITIES, sizeof exec, &exec,
+                                        NULL) == CL_SUCCESS &&
+                        (exec & CL_EXEC_NATIVE_KERNEL) != 0;
+    cl_bool unified = CL_FALSE;
+    e->host_unified = clGetDeviceInfo(d, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified,
+                                      NULL) == CL_SUCCESS &&
+                      unified == CL_TRUE;
+}
+
+int adn_device_runs_native(const adn_device_entry *e) {
+    return e->native_kernels && e->host_unified;
 }
 
 static adnet_status enumerate(void) {

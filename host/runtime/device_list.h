@@ -16,6 +16,9 @@ typedef struct adn_device_entry {
     adnet_device_info info;
     size_t max_work_items[3]; /* CL_DEVICE_MAX_WORK_ITEM_SIZES (1 beyond its dimensions) */
     size_t max_work_group;    /* CL_DEVICE_MAX_WORK_GROUP_SIZE */
+    /* CL_EXEC_NATIVE_KERNEL in CL_DEVICE_EXECUTION_CAPABILITIES and CL_DEVICE_HOST_UNIFIED_MEMORY:
+     * together, the device can run a host function on its buffers in its own queue (native.h) */
+    int native_kernels, host_unified;
     /* a sub-device (spec "cpu/2"): part `part` (0-based) of `parts` equal parts of the device
      * info.index names; parts = 0 for a whole device. device is then the sub-device, which
      * adn_device_list_free releases. */
@@ -25,6 +28,10 @@ typedef struct adn_device_entry {
     char chip_pci[32];
     char chip_desc[160];
 } adn_device_entry;
+
+/* Whether e can run native kernels on its buffers (native.h): CL_EXEC_NATIVE_KERNEL and memory
+ * shared with the host (a CPU runtime's devices). */
+int adn_device_runs_native(const adn_device_entry *e);
 
 /* Enumerates once per process (thread-safe); the list is kept for the process's lifetime. */
 adnet_status adn_devices(const adn_device_entry **list, int *count);

@@ -7,7 +7,30 @@
 #include <string.h>
 
 const char *adn_gemm_backend_name(adn_gemm_backend b) {
-    return b == ADN_GEMM_ADNET ? "adnet" : "clblast";
+    return b == ADN_GEMM_ADNET ? "adnet" : b == ADN_GEMM_ONEDNN ? "onednn" : "clblast";
+}
+
+const char *adn_onednn_unavailable(const adn_device_entry *e) {
+#ifndef ADNET_HAVE_ONEDNN
+    (void)e;
+    return "oneDNN is not built in (install libdnnl-dev and configure again)";
+#else
+    if (!adn_device_runs_native(e))
+        return e->native_kernels ? "the device does not share host memory"
+                                 : "the device runs no native kernels";
+    return NULL;
+#endif
+}
+
+/* The GEMM for a profile that asks for oneDNN's (forced: the user's setting): oneDNN's where it
+ * can run, else adnet's with a note saying why. */
+static void choose_onednn(const adn_device_entry *e, int forced, adn_device_profile *p) {
+    const char *why = adn_onednn_unavailable(e);
+    p->gemm = why ? ADN_GEMM_ADNET : ADN_GEMM_ONEDNN;
+    p->gemm_note[0] = 0;
+    if (why)
+        snprintf(p->gemm_note, sizeof p->gemm_note, "%s: %s", forced ? "onednn asked" : "no onednn",
+                 why);
 }
 
 const char *adn_im2col_name(adn_im2col_variant v) {
@@ -19,7 +42,7 @@ const char *adn_attention_name(adn_attention_kernel k) {
 }
 
 /* The setting words, in adn_setting_words's order, as enums. */
-static const adn_gemm_backend gemm_of_word[] = {ADN_GEMM_CLBLAST, ADN_GEMM_ADNET};
+static const adn_gemm_backend gemm_of_word[] = {ADN_GEMM_CLBLAST, ADN_GEMM_ADNET, ADN_GEMM_ONEDNN};
 static const adn_im2col_variant im2col_of_word[] = {ADN_IM2COL_GENERIC, ADN_IM2COL_ROWS};
 static const adn_attention_kernel attention_of_word[] = {ADN_ATTN_TILED, ADN_ATTN_ROWS,
                                                          ADN_ATTN_DIRECT};
@@ -31,10 +54,12 @@ adnet_status adn_device_profile_named(const char *name, const adn_device_entry *
         /* A CPU runtime runs a work-group as loops over its work-items, so kernels that share
          * tiles through local memory across work-items (CLBlast's, attention_tiled) cannot keep
          * them in registers there: CPU devices get kernels of one work-item per group that
-         * loop over register tiles (docs/architecture.md). */
-        p->gemm = ADN_GEMM_ADNET;
+         * loop over register tiles (docs/architecture.md). The products go to oneDNN where the
+         * device runs native kernels: a library that picks its blocking per CPU model beats
+         * one hand-blocked OpenCL kernel (docs/architecture.md, "The CPU engine"). */
+        choose_onednn(e, 0, p);
         p->im2col = ADN_IM2COL_ROWS;
-        p->gemm_b_panels = 1;
+        p->gemm_b_panels = p->gemm == ADN_GEMM_ADNET;
         p->attention = ADN_ATTN_ROWS;
     } else if (!strcmp(name, "gpu")) {
         p->gemm = ADN_GEMM_CLBLAST;
@@ -66,7 +91,7 @@ adnet_status adn_device_profile_named(const char *name, const adn_device_entry *
 }
 
 adnet_status adn_device_profile_check(const adn_device_profile *p) {
-    if (p->gemm != ADN_GEMM_CLBLAST && p->gemm != ADN_GEMM_ADNET)
+    if (p->gemm != ADN_GEMM_CLBLAST && p->gemm != ADN_GEMM_ADNET && p->gemm != ADN_GEMM_ONEDNN)
         return adn_fail(ADNET_ERR_INVALID_ARGUMENT, "device profile: unknown GEMM backend %d",
                         (int)p->gemm);
     if (p->im2col != ADN_IM2COL_GENERIC && p->im2col != ADN_IM2COL_ROWS)
@@ -112,8 +137,10 @@ adnet_status adn_device_profile_resolve_untuned(const adn_device_entry *e, adn_d
     ADN_TRY(adn_device_profile_named(base, e, p));
     if (gemm >= 0) {
         p->gemm = gemm_of_word[gemm];
-        /* the im2col that feeds a backend comes with it */
-        p->im2col = p->gemm == ADN_GEMM_ADNET ? ADN_IM2COL_ROWS : ADN_IM2COL_GENERIC;
+        p->gemm_note[0] = 0;
+        if (p->gemm == ADN_GEMM_ONEDNN) choose_onednn(e, 1, p);
+        /* the im2col that feeds a backend comes with it: rows for the CPU's engines */
+        p->im2col = p->gemm == ADN_GEMM_CLBLAST ? ADN_IM2COL_GENERIC : ADN_IM2COL_ROWS;
     }
     if (im2col >= 0) p->im2col = im2col_of_word[im2col];
     p->gemm_b_panels = p->gemm == ADN_GEMM_ADNET && p->im2col == ADN_IM2COL_ROWS;
@@ -127,8 +154,9 @@ void adn_device_profile_build_options(const adn_device_profile *p, char *dst, si
 }
 
 void adn_device_profile_describe(const adn_device_profile *p, char *dst, size_t cap) {
-    snprintf(dst, cap, "%s (gemm %s, im2col %s%s, attention %s%s%s)", p->name,
-             adn_gemm_backend_name(p->gemm), adn_im2col_name(p->im2col),
+    snprintf(dst, cap, "%s (gemm %s%s%s%s, im2col %s%s, attention %s%s%s)", p->name,
+             adn_gemm_backend_name(p->gemm), *p->gemm_note ? " [" : "", p->gemm_note,
+             *p->gemm_note ? "]" : "", adn_im2col_name(p->im2col),
              p->gemm_b_panels ? " in panels" : "", adn_attention_name(p->attention),
              p->winograd ? ", winograd" : "", p->tuned ? ", tuned" : "");
 }

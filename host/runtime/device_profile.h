@@ -8,9 +8,19 @@
 
 #include "device_list.h"
 
-/* The matrix product convolutions run on: CLBlast's SGEMM, written and tuned for GPUs, or
- * adnet's own register-tiled kernel (cl/gemm.cl), written for CPU devices. */
-typedef enum adn_gemm_backend { ADN_GEMM_CLBLAST = 0, ADN_GEMM_ADNET = 1 } adn_gemm_backend;
+/* The matrix product convolutions run on: CLBlast's SGEMM, written and tuned for GPUs,
+ * adnet's own register-tiled kernel (cl/gemm.cl), written for CPU devices, or oneDNN's SGEMM
+ * called from native kernels in the device's queue (CPU devices that run them: native.h), which
+ * picks its blocking and instructions for the CPU it finds. */
+typedef enum adn_gemm_backend {
+    ADN_GEMM_CLBLAST = 0,
+    ADN_GEMM_ADNET = 1,
+    ADN_GEMM_ONEDNN = 2
+} adn_gemm_backend;
+
+/* NULL when oneDNN's engine can run on device e, else why not ("not built in: ...", "the
+ * device runs no native kernels"). */
+const char *adn_onednn_unavailable(const adn_device_entry *e);
 
 /* How a convolution's input becomes the GEMM's B matrix (cl/conv.cl): one work-item per
  * (output column, input channel) with a bounds test per element (a GPU's shape), or one
@@ -48,11 +58,15 @@ typedef struct adn_device_profile {
      * (-1: CLBlast's own; applied through CLBlastOverrideParameters) */
     int gemm_mc, gemm_kc;
     int clblast_xgemm, clblast_direct, clblast_threshold;
+    /* why the GEMM is not the one asked for or the profile's first choice ("" when it is):
+     * oneDNN missing from the build or unable to run on the device, adnet's GEMM instead */
+    char gemm_note[128];
     int tuned;        /* 1: the tunables above came from a tuning entry */
     char tuning[320]; /* where the tuned values came from, for reports ("defaults: no entry") */
 } adn_device_profile;
 
-/* A named profile ("cpu" or "gpu") for the device described by e. */
+/* A named profile ("cpu" or "gpu") for the device described by e. The cpu profile's GEMM is
+ * oneDNN's where adn_onednn_unavailable allows, else adnet's (with gemm_note saying why). */
 adnet_status adn_device_profile_named(const char *name, const adn_device_entry *e,
                                       adn_device_profile *p);
 
@@ -70,11 +84,12 @@ void adn_device_profile_build_options(const adn_device_profile *p, char *dst, si
  * the rows im2col, positive sizes); fails naming the field. */
 adnet_status adn_device_profile_check(const adn_device_profile *p);
 
-const char *adn_gemm_backend_name(adn_gemm_backend b);  /* "clblast", "adnet" */
+const char *adn_gemm_backend_name(adn_gemm_backend b);  /* "clblast", "adnet", "onednn" */
 const char *adn_im2col_name(adn_im2col_variant v);      /* "generic", "rows" */
 const char *adn_attention_name(adn_attention_kernel k); /* "tiled", "rows", "direct" */
 
-/* One line: "cpu (gemm adnet, im2col rows in panels, attention rows, winograd)". */
+/* One line: "cpu (gemm adnet, im2col rows in panels, attention rows, winograd)", the GEMM's
+ * note after it when there is one. */
 void adn_device_profile_describe(const adn_device_profile *p, char *dst, size_t cap);
 
 #endif

@@ -1,0 +1,17 @@
+/* oneDNN's SGEMM on an adnet device: the GEMM backend of the "cpu" profile where the device runs
+ * native kernels (runtime/native.h). Each call is one command in the device's queue: a host
+ * function that runs the products with oneDNN on the buffers' host memory, then the epilogue. */
+#ifndef ADN_OPS_GEMM_ONEDNN_H
+#define ADN_OPS_GEMM_ONEDNN_H
+
+#include "gemm_epilogue.h"
+
+/* batch products as adn_gemm_batched's (row-major B only), each C = act(A B + bias + res) as
+ * adn_gemm_epilogue says (epi NULL: none), the operands already checked against their
+ * buffers (gemm.c). oneDNN runs on as many threads as the device has compute units. */
+adnet_status adn_gemm_onednn(adn_device *dev, size_t batch, size_t m, size_t n, size_t k, cl_mem a,
+                             size_t a_off, size_t lda, size_t sa, cl_mem b, size_t b_off,
+                             size_t ldb, size_t sb, cl_mem c, size_t c_off, size_t ldc, size_t sc,
+                             const adn_gemm_epilogue *epi, const char *what);
+
+#endif
