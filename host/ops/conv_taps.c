@@ -43,10 +43,6 @@ double adn_conv_taps_macs(const adn_conv_shape *s, int h, int w) {
     return pos * s->cin * s->cout;
 }
 
-static int threads_of(const adn_device *dev) {
-    return dev->entry.info.compute_units > 0 ? (int)dev->entry.info.compute_units : 1;
-}
-
 /* The scratch one thread packs an output row in (its shifted input, then its products). */
 static size_t row_scratch(const adn_conv_shape *s, int w) {
     return ((size_t)s->cin + (size_t)s->cout) * (size_t)w;
@@ -73,6 +69,10 @@ adnet_status adn_conv_taps(adn_device *dev, const adn_conv_weights *cw, const ad
 
 #include <dnnl.h>
 #include <omp.h>
+
+static int threads_of(const adn_device *dev) {
+    return dev->entry.info.compute_units > 0 ? (int)dev->entry.info.compute_units : 1;
+}
 
 /* The native kernel's arguments: the buffers' handles, then (native.h) their host addresses. */
 typedef struct taps_args {
