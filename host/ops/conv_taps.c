@@ -1,5 +1,6 @@
 #include "conv_taps.h"
 
+#include "gemm_onednn.h"
 #include "native.h"
 #include "status.h"
 
@@ -91,15 +92,6 @@ static void report(const taps_args *g, dnnl_status_t st) {
                       msg);
 }
 
-/* The [lo, hi) of part i of n over len items, cut at multiples of align. */
-static void share(size_t len, size_t align, int i, int n, size_t *lo, size_t *hi) {
-    size_t units = (len + align - 1) / align;
-    *lo = units * (size_t)i / (size_t)n * align;
-    *hi = units * (size_t)(i + 1) / (size_t)n * align;
-    if (*lo > len) *lo = len;
-    if (*hi > len) *hi = len;
-}
-
 static void run_taps(void *p) {
     const taps_args *g = p;
     const int nt = g->threads;
@@ -136,7 +128,7 @@ static void run_taps(void *p) {
 #pragma omp parallel num_threads(nt) reduction(| : failed)
             {
                 size_t c0, c1;
-                share(n, 64, omp_get_thread_num(), omp_get_num_threads(), &c0, &c1);
+                adn_thread_share(n, 64, omp_get_thread_num(), omp_get_num_threads(), &c0, &c1);
                 if (c1 > c0) {
                     dnnl_status_t st =
                         dnnl_sgemm('N', 'N', (dnnl_dim_t)cout, (dnnl_dim_t)(c1 - c0),
@@ -158,7 +150,7 @@ static void run_taps(void *p) {
             const int me = omp_get_thread_num();
             float *bp = scratch + (size_t)me * per_thread;
             size_t r0, r1;
-            share(rows, 1, me, omp_get_num_threads(), &r0, &r1);
+            adn_thread_share(rows, 1, me, omp_get_num_threads(), &r0, &r1);
             for (size_t r = r0; r < r1 && !failed; r += block_rows) {
                 const size_t nr = r1 - r < block_rows ? r1 - r : block_rows, cols = nr * width;
                 float *cp = bp + cin * cols;

@@ -87,15 +87,6 @@ static void block(const products_args *g, size_t z, size_t r0, size_t r1, size_t
                        c1);
 }
 
-/* The [lo, hi) of part i of n over len items, cut at multiples of align. */
-static void share(size_t len, size_t align, int i, int n, size_t *lo, size_t *hi) {
-    size_t units = (len + align - 1) / align;
-    *lo = units * (size_t)i / (size_t)n * align;
-    *hi = units * (size_t)(i + 1) / (size_t)n * align;
-    if (*lo > len) *lo = len;
-    if (*hi > len) *hi = len;
-}
-
 static void run_products(void *p) {
     const products_args *g = p;
     /* The device's compute units share the products: one OpenMP parallel region per native
@@ -116,15 +107,15 @@ static void run_products(void *p) {
         const int t = omp_get_thread_num(), n = omp_get_num_threads();
         if (g->batch >= (size_t)n) {
             size_t z0, z1;
-            share(g->batch, 1, t, n, &z0, &z1);
+            adn_thread_share(g->batch, 1, t, n, &z0, &z1);
             for (size_t z = z0; z < z1; z++) block(g, z, 0, g->m, 0, g->n);
         } else if (g->n >= g->m) {
             size_t c0, c1;
-            share(g->n, 64, t, n, &c0, &c1);
+            adn_thread_share(g->n, 64, t, n, &c0, &c1);
             for (size_t z = 0; z < g->batch; z++) block(g, z, 0, g->m, c0, c1);
         } else {
             size_t r0, r1;
-            share(g->m, 16, t, n, &r0, &r1);
+            adn_thread_share(g->m, 16, t, n, &r0, &r1);
             for (size_t z = 0; z < g->batch; z++) block(g, z, r0, r1, 0, g->n);
         }
     }

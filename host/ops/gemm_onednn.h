@@ -14,4 +14,15 @@ adnet_status adn_gemm_onednn(adn_device *dev, size_t batch, size_t m, size_t n, 
                              size_t ldb, size_t sb, cl_mem c, size_t c_off, size_t ldc, size_t sc,
                              const adn_gemm_epilogue *epi, const char *what);
 
+/* The [lo, hi) of thread i of n over len items, cut at multiples of align: how the CPU
+ * engine's native kernels share their work among their threads. */
+static inline void adn_thread_share(size_t len, size_t align, int i, int n, size_t *lo,
+                                    size_t *hi) {
+    size_t units = (len + align - 1) / align;
+    *lo = units * (size_t)i / (size_t)n * align;
+    *hi = units * (size_t)(i + 1) / (size_t)n * align;
+    if (*lo > len) *lo = len;
+    if (*hi > len) *hi = len;
+}
+
 #endif
