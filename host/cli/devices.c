@@ -63,6 +63,8 @@ static int print_json(int n, int chosen) {
         cJSON *pj = cJSON_AddObjectToObject(d, "profile");
         cJSON_AddStringToObject(pj, "name", p.name);
         cJSON_AddStringToObject(pj, "gemm", adn_gemm_backend_name(p.gemm));
+        /* why the GEMM is not oneDNN's where the profile would have chosen it ("" otherwise) */
+        cJSON_AddStringToObject(pj, "gemm_note", p.gemm_note);
         cJSON_AddStringToObject(pj, "im2col", adn_im2col_name(p.im2col));
         cJSON_AddBoolToObject(pj, "gemm_b_panels", p.gemm_b_panels);
         cJSON_AddStringToObject(pj, "attention", adn_attention_name(p.attention));
