@@ -13,7 +13,7 @@ const char *adn_gemm_backend_name(adn_gemm_backend b) {
 const char *adn_onednn_unavailable(const adn_device_entry *e) {
 #ifndef ADNET_HAVE_ONEDNN
     (void)e;
-    return "oneDNN is not built in (install libdnnl-dev and configure again)";
+    return "oneDNN is not built in (configure with libdnnl-dev installed and GCC)";
 #else
     if (!adn_device_runs_native(e))
         return e->native_kernels ? "the device does not share host memory"
