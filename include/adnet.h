@@ -80,7 +80,9 @@ ADNET_API const char *adnet_last_error(void);
  * name (ADNET_<NAME>), value "" means unset whatever the environment says. Options:
  *   "device"     the default device spec (see adnet_device_select)
  *   "profile"    force a device profile on every device: "cpu" or "gpu"
- *   "gemm"       force the GEMM backend: "clblast" or "adnet"
+ *   "gemm"       force the GEMM backend: "clblast", "adnet" or "onednn" (oneDNN in native
+ *                kernels: the default on CPU devices that run them; where a device cannot,
+ *                or the library was built without it, "adnet" instead)
  *   "im2col"     force the im2col kernel: "generic" or "rows"
  *   "attention"  force the attention kernel: "tiled", "rows" or "direct"
  *   "winograd"   Winograd's F(4x4, 3x3) for 3x3 convolutions where it pays: "on" (the
