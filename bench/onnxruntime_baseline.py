@@ -34,7 +34,7 @@ import warnings
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from onnx_graphs import RUNNER_FLAG, node_group  # noqa: E402
+from onnx_graphs import RUNNER_FLAG, check_logits, node_group, time_frames  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
 # The runner: inside the virtual environment, with onnxruntime and numpy only
@@ -105,35 +105,11 @@ def runner(spec_path):
     load_s = time.perf_counter() - t0
     features, logits = make_frame_fn(feat, head)
 
-    # the exported graphs against PyTorch at the check size
-    check = np.load(os.path.join(d, "check.npz"))
-    x0c = features(check["anchor"]) if uses_anchor else None
-    got = logits(x0c, check["frame"])
-    want = check["logits"]
-    err = float(np.max(np.abs(got - want)))
-    scale = float(np.max(np.abs(want))) or 1.0
-    if not np.all(np.isfinite(got)) or err > 1e-3 * scale + 1e-4:
-        raise SystemExit("onnxruntime_baseline: ONNX Runtime's logits differ from PyTorch's "
-                         "(max |diff| %.3g, max |logit| %.3g)" % (err, scale))
-
+    # the exported graphs against PyTorch at the check size, then the timed frames
+    err = check_logits(d, features, logits, uses_anchor, "onnxruntime_baseline", "ONNX Runtime")
+    first_s, recomputed, cached = time_frames(d, spec, features, logits)
     anchor = np.load(os.path.join(d, "anchor.npy"))
     frame = np.load(os.path.join(d, "frame.npy"))
-    t0 = time.perf_counter()
-    x0 = features(anchor) if uses_anchor else None
-    logits(x0, frame)
-    first_s = time.perf_counter() - t0
-    for _ in range(spec["warmup"]):
-        logits(features(anchor) if uses_anchor else None, frame)
-    recomputed = []
-    for _ in range(spec["frames"]):
-        t0 = time.perf_counter()
-        logits(features(anchor) if uses_anchor else None, frame)
-        recomputed.append(time.perf_counter() - t0)
-    cached = []
-    for _ in range(spec["frames"]):
-        t0 = time.perf_counter()
-        logits(x0, frame)
-        cached.append(time.perf_counter() - t0)
 
     # one profiled cached frame (after an untimed one) in sessions with the profiler on
     pfeat = session("features", profile=True)

@@ -21,7 +21,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from onnx_graphs import RUNNER_FLAG, node_group  # noqa: E402
+from onnx_graphs import RUNNER_FLAG, check_logits, node_group, time_frames  # noqa: E402
 
 OPENVINO = {"name": "openvino", "module": "openvino", "script": os.path.abspath(__file__),
             "label": "OpenVINO", "profile_method": "openvino-perf-counters"}
@@ -69,39 +69,17 @@ def runner(spec_path):
             return hreq.infer(feeds)[0].copy()
         return features, logits, freq, hreq
 
-    # the compiled graphs against PyTorch at the check size
+    # the compiled graphs against PyTorch at the check size, then the timed frames with the
+    # graphs compiled for the timed size
     check = np.load(os.path.join(d, "check.npz"))
     features, logits, _, _ = frame_fns(list(check["frame"].shape))
-    x0c = features(check["anchor"]) if uses_anchor else None
-    got = logits(x0c, check["frame"])
-    want = check["logits"]
-    err = float(np.max(np.abs(got - want)))
-    scale = float(np.max(np.abs(want))) or 1.0
-    if not np.all(np.isfinite(got)) or err > 1e-3 * scale + 1e-4:
-        raise SystemExit("openvino_baseline: OpenVINO's logits differ from PyTorch's "
-                         "(max |diff| %.3g, max |logit| %.3g)" % (err, scale))
-
+    err = check_logits(d, features, logits, uses_anchor, "openvino_baseline", "OpenVINO")
     anchor = np.load(os.path.join(d, "anchor.npy"))
     frame = np.load(os.path.join(d, "frame.npy"))
     t0 = time.perf_counter()
     features, logits, _, _ = frame_fns(list(frame.shape))
     load_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    x0 = features(anchor) if uses_anchor else None
-    logits(x0, frame)
-    first_s = time.perf_counter() - t0
-    for _ in range(spec["warmup"]):
-        logits(features(anchor) if uses_anchor else None, frame)
-    recomputed = []
-    for _ in range(spec["frames"]):
-        t0 = time.perf_counter()
-        logits(features(anchor) if uses_anchor else None, frame)
-        recomputed.append(time.perf_counter() - t0)
-    cached = []
-    for _ in range(spec["frames"]):
-        t0 = time.perf_counter()
-        logits(x0, frame)
-        cached.append(time.perf_counter() - t0)
+    first_s, recomputed, cached = time_frames(d, spec, features, logits)
 
     # one profiled cached frame (after an untimed one), with the performance counters on
     pfeatures, plogits, preq, phreq = frame_fns(list(frame.shape), profile=True)

@@ -137,8 +137,8 @@ static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng, con
     /* the Winograd forms get room for all their tiles unless the case caps it */
     const int taps_form = form == FORM_TAPS || form == FORM_TAPS_PLAIN;
     size_t cap = cc->cap ? cc->cap : form == FORM_PLAIN ? kk * n : (size_t)1 << 24;
-    if (taps_form && cap < adn_conv_taps_min_scratch(dev, &s, cc->w))
-        cap = adn_conv_taps_min_scratch(dev, &s, cc->w);
+    if (taps_form && cap < adn_conv_taps_min_scratch(&s, cc->w))
+        cap = adn_conv_taps_min_scratch(&s, cc->w);
     size_t scratch_n = adn_conv_scratch_floats(&s, cc->h, cc->w, cap);
     int pointwise = cc->k == 1 && cc->stride == 1 && cc->pad == 0;
     CHECK(pointwise ? scratch_n == 0 : scratch_n >= kk && scratch_n <= (cap > kk ? cap : kk));
@@ -170,22 +170,17 @@ static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng, con
     if (bias) dbuf_put(dev, &params, off_b, cc->cout, 1, 1, bias);
     adn_conv_weights cw = {s, params.mem, off_w, bias ? params.mem : NULL, bias ? off_b : 0, NULL,
                            0, NULL,       0};
-    if (taps_form) {
+    if (form != FORM_PLAIN) { /* the other form, alone or beside the plain one */
         float *u = malloc(nu * sizeof(float));
-        adn_conv_taps_weights(&s, wt, u);
+        if (taps_form)
+            adn_conv_taps_weights(&s, wt, u);
+        else
+            adn_winograd_weights(&s, wt, u);
         dbuf_put(dev, &params, off_u, 1, 1, (int)nu, u);
         free(u);
-        cw.taps = params.mem;
-        cw.taps_off = off_u;
-        if (form == FORM_TAPS) cw.weight = NULL;
-    } else if (form != FORM_PLAIN) {
-        float *u = malloc(nu * sizeof(float));
-        adn_winograd_weights(&s, wt, u);
-        dbuf_put(dev, &params, off_u, 1, 1, (int)nu, u);
-        free(u);
-        cw.wino = params.mem;
-        cw.wino_off = off_u;
-        if (form == FORM_WINOGRAD) cw.weight = NULL;
+        *(taps_form ? &cw.taps : &cw.wino) = params.mem;
+        *(taps_form ? &cw.taps_off : &cw.wino_off) = off_u;
+        if (form == FORM_WINOGRAD || form == FORM_TAPS) cw.weight = NULL;
     }
 
     CHECK_OK(adn_conv(dev, &cw, &tx, &ty, res ? &tr : NULL, cc->act, scratch_n ? arena.mem : NULL,

@@ -213,7 +213,7 @@ static int uses_taps(const adn_device *dev, const adn_conv_weights *cw, int h, i
                      size_t scratch_floats) {
     const adn_conv_shape *s = &cw->shape;
     if (!cw->taps || dev->profile.gemm != ADN_GEMM_ONEDNN || !adn_conv_taps_eligible(s) ||
-        scratch_floats < adn_conv_taps_min_scratch(dev, s, w))
+        scratch_floats < adn_conv_taps_min_scratch(s, w))
         return 0;
     return !cw->weight ||
            adn_conv_taps_macs(s, h, w) <= im2col_executed_macs(dev, s, h, w, scratch_floats);
@@ -277,30 +277,17 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
     if (cw->taps)
         ADN_TRY(adn_check_range_disjoint(cw->taps, cw->taps_off, adn_conv_taps_weight_floats(s), y,
                                          op, "tap-form weight", "y"));
-    if (!cw->weight && !cw->wino && !uses_taps(dev, cw, x->h, x->w, scratch_floats))
+    /* the form, decided once: Winograd where it pays, else the tap form where it can run and
+     * pays, else im2col (or a 1x1's plain product) */
+    const int wino = uses_winograd(dev, cw, x->h, x->w, scratch_mem != NULL, scratch_floats);
+    const int taps = !wino && uses_taps(dev, cw, x->h, x->w, scratch_mem ? scratch_floats : 0);
+    if (!cw->weight && !wino && !taps)
         return adn_fail(
             ADNET_ERR_INVALID_ARGUMENT,
             "%s: the %s has only its tap form, which cannot run here (oneDNN's GEMM and "
             "%zu scratch floats needed)",
-            op, desc, adn_conv_taps_min_scratch(dev, s, x->w));
-    if (!uses_winograd(dev, cw, x->h, x->w, scratch_mem != NULL, scratch_floats) &&
-        uses_taps(dev, cw, x->h, x->w, scratch_mem ? scratch_floats : 0)) {
-        const char *sr = "scratch";
-        ADN_TRY(adn_check_range_disjoint(scratch_mem, scratch_off, scratch_floats, x, op, sr, "x"));
-        ADN_TRY(adn_check_range_disjoint(scratch_mem, scratch_off, scratch_floats, y, op, sr, "y"));
-        if (residual)
-            ADN_TRY(adn_check_range_disjoint(scratch_mem, scratch_off, scratch_floats, residual, op,
-                                             sr, "residual"));
-        size_t bytes = 0;
-        ADN_TRY(adn_buffer_size(scratch_mem, &bytes));
-        if (scratch_off + scratch_floats > bytes / sizeof(float))
-            return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
-                            "%s: scratch of %zu floats at %zu runs past its buffer of %zu", op,
-                            scratch_floats, scratch_off, bytes / sizeof(float));
-        return adn_conv_taps(dev, cw, x, y, residual, act, scratch_mem, scratch_off, scratch_floats,
-                             desc);
-    }
-    if (uses_winograd(dev, cw, x->h, x->w, scratch_mem != NULL, scratch_floats)) {
+            op, desc, adn_conv_taps_min_scratch(s, x->w));
+    if (wino || taps) {
         const char *sr = "scratch";
         if (scratch_mem) {
             ADN_TRY(
@@ -311,9 +298,19 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
                 ADN_TRY(adn_check_range_disjoint(scratch_mem, scratch_off, scratch_floats, residual,
                                                  op, sr, "residual"));
         }
-        /* the output transform applies the epilogue itself */
-        return adn_winograd_conv(dev, cw, x, y, residual, act, scratch_mem, scratch_off,
-                                 scratch_floats, desc);
+        /* both apply the epilogue themselves */
+        if (wino)
+            return adn_winograd_conv(dev, cw, x, y, residual, act, scratch_mem, scratch_off,
+                                     scratch_floats, desc);
+        /* the tap form writes the scratch from the host: it must lie inside its buffer */
+        size_t bytes = 0;
+        ADN_TRY(adn_buffer_size(scratch_mem, &bytes));
+        if (scratch_off + scratch_floats > bytes / sizeof(float))
+            return adn_fail(ADNET_ERR_INVALID_ARGUMENT,
+                            "%s: scratch of %zu floats at %zu runs past its buffer of %zu", op,
+                            scratch_floats, scratch_off, bytes / sizeof(float));
+        return adn_conv_taps(dev, cw, x, y, residual, act, scratch_mem, scratch_off, scratch_floats,
+                             desc);
     }
     /* adnet's GEMM applies the epilogue as it stores each chunk's columns (bias, and the
      * residual at the same columns); CLBlast's output gets the separate pass at the end */

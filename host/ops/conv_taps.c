@@ -44,14 +44,9 @@ double adn_conv_taps_macs(const adn_conv_shape *s, int h, int w) {
     return pos * s->cin * s->cout;
 }
 
-/* The scratch one thread packs an output row in (its shifted input, then its products). */
-static size_t row_scratch(const adn_conv_shape *s, int w) {
+/* one thread's output row: its packed input and its products */
+size_t adn_conv_taps_min_scratch(const adn_conv_shape *s, int w) {
     return ((size_t)s->cin + (size_t)s->cout) * (size_t)w;
-}
-
-size_t adn_conv_taps_min_scratch(const adn_device *dev, const adn_conv_shape *s, int w) {
-    (void)dev;
-    return row_scratch(s, w);
 }
 
 #ifndef ADNET_HAVE_ONEDNN
@@ -71,10 +66,6 @@ adnet_status adn_conv_taps(adn_device *dev, const adn_conv_weights *cw, const ad
 #include <dnnl.h>
 #include <omp.h>
 
-static int threads_of(const adn_device *dev) {
-    return dev->entry.info.compute_units > 0 ? (int)dev->entry.info.compute_units : 1;
-}
-
 /* The native kernel's arguments: the buffers' handles, then (native.h) their host addresses. */
 typedef struct taps_args {
     void *x, *y, *res, *w, *bias, *scratch; /* res, bias: NULL when absent */
@@ -83,14 +74,6 @@ typedef struct taps_args {
     adn_device *dev;
     char what[96];
 } taps_args;
-
-static void report(const taps_args *g, dnnl_status_t st) {
-    char msg[200];
-    snprintf(msg, sizeof msg, "oneDNN's sgemm failed (status %d) for %s in the tap form", (int)st,
-             g->what);
-    adn_native_report(g->dev, st == dnnl_out_of_memory ? ADNET_ERR_OUT_OF_MEMORY : ADNET_ERR_DEVICE,
-                      msg);
-}
 
 static void run_taps(void *p) {
     const taps_args *g = p;
@@ -135,7 +118,7 @@ static void run_taps(void *p) {
                                    (dnnl_dim_t)cin, 1.0f, a, (dnnl_dim_t)cin, b + c0,
                                    (dnnl_dim_t)plane, 1.0f, c + c0, (dnnl_dim_t)plane);
                     if (st != dnnl_success) {
-                        report(g, st);
+                        adn_onednn_report(g->dev, st, g->what);
                         failed |= 1;
                     }
                 }
@@ -164,7 +147,7 @@ static void run_taps(void *p) {
                                               (dnnl_dim_t)cin, 1.0f, a, (dnnl_dim_t)cin, bp,
                                               (dnnl_dim_t)cols, 0.0f, cp, (dnnl_dim_t)cols);
                 if (st != dnnl_success) {
-                    report(g, st);
+                    adn_onednn_report(g->dev, st, g->what);
                     failed |= 1;
                     break;
                 }
@@ -178,20 +161,12 @@ static void run_taps(void *p) {
         }
     }
     if (failed || (!res && g->act == ADN_ACT_NONE)) return;
-    const int act = g->act;
-    const float slope = ADN_LEAKY_SLOPE;
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (long o = 0; o < (long)cout; o++) {
-        float *row = y + (size_t)o * plane;
-        const float *r = res ? res + (size_t)o * plane : NULL;
-        for (size_t i = 0; i < plane; i++) {
-            float v = row[i] + (r ? r[i] : 0.0f);
-            if (act == ADN_ACT_RELU)
-                v = v > 0.0f ? v : 0.0f;
-            else if (act == ADN_ACT_LEAKY)
-                v = v > 0.0f ? v : v * slope;
-            row[i] = v;
-        }
+        /* the residual and activation (the bias is in already) */
+#pragma omp parallel num_threads(nt)
+    {
+        size_t r0, r1;
+        adn_thread_share(cout, 1, omp_get_thread_num(), omp_get_num_threads(), &r0, &r1);
+        adn_onednn_epilogue(y, plane, r0, r1, 0, plane, NULL, res, g->act);
     }
 }
 
@@ -201,7 +176,7 @@ adnet_status adn_conv_taps(adn_device *dev, const adn_conv_weights *cw, const ad
                            const char *desc) {
     const adn_conv_shape *s = &cw->shape;
     if (!cw->taps || !adn_conv_taps_eligible(s) || dev->profile.gemm != ADN_GEMM_ONEDNN ||
-        !scratch_mem || scratch_floats < adn_conv_taps_min_scratch(dev, s, x->w))
+        !scratch_mem || scratch_floats < adn_conv_taps_min_scratch(s, x->w))
         return adn_fail(ADNET_ERR_INTERNAL, "%s: the tap form cannot run here", desc);
     taps_args g;
     memset(&g, 0, sizeof g);
@@ -226,10 +201,11 @@ adnet_status adn_conv_taps(adn_device *dev, const adn_conv_weights *cw, const ad
     g.s_floats = scratch_floats;
     g.cin = s->cin, g.cout = s->cout, g.h = x->h, g.wd = x->w, g.d = s->dilation, g.act = (int)act;
     /* as many threads as the device has compute units and the scratch has rows for */
-    size_t fit = scratch_floats / row_scratch(s, x->w);
-    g.threads = fit < (size_t)threads_of(dev) ? (int)fit : threads_of(dev);
+    size_t fit = scratch_floats / adn_conv_taps_min_scratch(s, x->w);
+    int units = adn_onednn_threads(dev);
+    g.threads = fit < (size_t)units ? (int)fit : units;
     g.dev = dev;
-    snprintf(g.what, sizeof g.what, "%s", desc);
+    snprintf(g.what, sizeof g.what, "%.72s in the tap form", desc);
     return adn_enqueue_native(dev, run_taps, &g, sizeof g, n, mems, at, "conv_taps_onednn");
 }
 

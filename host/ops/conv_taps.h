@@ -15,10 +15,10 @@
 /* The multiply-adds of the tap form on an h x w input: each tap over the positions it reaches. */
 double adn_conv_taps_macs(const adn_conv_shape *s, int h, int w);
 
-/* The scratch floats the tap form needs at least on dev: an output row's packed input and
- * products (it runs on as many threads as the scratch has such rows for, up to the device's
- * compute units). */
-size_t adn_conv_taps_min_scratch(const adn_device *dev, const adn_conv_shape *s, int w);
+/* The scratch floats the tap form needs at least: an output row's packed input and products
+ * (it runs on as many threads as the scratch has such rows for, up to the device's compute
+ * units). */
+size_t adn_conv_taps_min_scratch(const adn_conv_shape *s, int w);
 
 /* y = act(conv(x) + bias + residual) in the tap form (cw->taps), on dev's oneDNN engine; the
  * arguments already checked by adn_conv, the scratch at least adn_conv_taps_min_scratch. */

@@ -21,26 +21,25 @@ adnet_status adn_gemm_onednn(adn_device *dev, size_t batch, size_t m, size_t n, 
 #include <omp.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
-/* The native kernel's arguments: copied by the driver at the enqueue, the buffers' handles in
- * mem[] replaced by their host addresses before run_products sees them. A buffer is listed once
- * however many operands it holds (Winograd's products read and write one scratch buffer). */
-enum { MAX_MEMS = 5 };
+/* The native kernel's arguments: copied by the driver at the enqueue, the buffers' handles
+ * replaced by their host addresses (native.h) before run_products sees them. */
 typedef struct products_args {
-    void *mem[MAX_MEMS];
-    int a, b, c, bias, res; /* indices into mem; bias, res: -1 when absent */
+    void *a, *b, *c, *bias, *res; /* bias, res: NULL when absent */
     size_t a_off, b_off, c_off, bias_off, res_off;
     size_t batch, m, n, k, lda, ldb, ldc, sa, sb, sc;
     int act, threads;
     adn_device *dev; /* where a failure is reported */
-    char what[96];   /* the operation, for that report (the caller's string is gone by then) */
+    char what[128];  /* the operation, for that report (the caller's string is gone by then) */
 } products_args;
 
-/* C = act(C + bias[row] + res) on rows r0 .. r1 - 1, columns c0 .. c1 - 1 of one product. */
-static void apply_epilogue(const products_args *g, float *c, const float *bias, const float *res,
-                           size_t r0, size_t r1, size_t c0, size_t c1) {
-    const size_t ldc = g->ldc;
-    const int act = g->act;
+int adn_onednn_threads(const adn_device *dev) {
+    return dev->entry.info.compute_units > 0 ? (int)dev->entry.info.compute_units : 1;
+}
+
+void adn_onednn_epilogue(float *c, size_t ldc, size_t r0, size_t r1, size_t c0, size_t c1,
+                         const float *bias, const float *res, int act) {
     const float slope = ADN_LEAKY_SLOPE;
     for (size_t i = r0; i < r1; i++) {
         float *row = c + i * ldc;
@@ -57,34 +56,32 @@ static void apply_epilogue(const products_args *g, float *c, const float *bias, 
     }
 }
 
-/* Reports a failed sgemm (the first one of the native kernel, on the device). */
-static void report(const products_args *g, dnnl_status_t st) {
+void adn_onednn_report(adn_device *dev, int status, const char *what) {
     char msg[200];
-    snprintf(msg, sizeof msg, "oneDNN's sgemm failed (status %d) for %s (M=%zu N=%zu K=%zu)",
-             (int)st, g->what, g->m, g->n, g->k);
-    adn_native_report(g->dev, st == dnnl_out_of_memory ? ADNET_ERR_OUT_OF_MEMORY : ADNET_ERR_DEVICE,
-                      msg);
+    snprintf(msg, sizeof msg, "oneDNN's sgemm failed (status %d) for %s", status, what);
+    adn_native_report(
+        dev, status == dnnl_out_of_memory ? ADNET_ERR_OUT_OF_MEMORY : ADNET_ERR_DEVICE, msg);
 }
 
 /* One thread's share of the products: product z's rows r0..r1, columns c0..c1, then their
  * epilogue while they are still in cache. */
 static void block(const products_args *g, size_t z, size_t r0, size_t r1, size_t c0, size_t c1) {
     if (r0 >= r1 || c0 >= c1) return;
-    const float *a = (const float *)g->mem[g->a] + g->a_off + z * g->sa;
-    const float *b = (const float *)g->mem[g->b] + g->b_off + z * g->sb;
-    float *c = (float *)g->mem[g->c] + g->c_off + z * g->sc;
+    const float *a = (const float *)g->a + g->a_off + z * g->sa;
+    const float *b = (const float *)g->b + g->b_off + z * g->sb;
+    float *c = (float *)g->c + g->c_off + z * g->sc;
     dnnl_status_t st =
         dnnl_sgemm('N', 'N', (dnnl_dim_t)(r1 - r0), (dnnl_dim_t)(c1 - c0), (dnnl_dim_t)g->k, 1.0f,
                    a + r0 * g->lda, (dnnl_dim_t)g->lda, b + c0, (dnnl_dim_t)g->ldb, 0.0f,
                    c + r0 * g->ldc + c0, (dnnl_dim_t)g->ldc);
     if (st != dnnl_success) {
-        report(g, st);
+        adn_onednn_report(g->dev, st, g->what);
         return;
     }
-    if (g->bias >= 0 || g->res >= 0 || g->act != ADN_ACT_NONE)
-        apply_epilogue(g, c, g->bias >= 0 ? (const float *)g->mem[g->bias] + g->bias_off : NULL,
-                       g->res >= 0 ? (const float *)g->mem[g->res] + g->res_off : NULL, r0, r1, c0,
-                       c1);
+    if (g->bias || g->res || g->act != ADN_ACT_NONE)
+        adn_onednn_epilogue(c, g->ldc, r0, r1, c0, c1,
+                            g->bias ? (const float *)g->bias + g->bias_off : NULL,
+                            g->res ? (const float *)g->res + g->res_off : NULL, g->act);
 }
 
 static void run_products(void *p) {
@@ -121,40 +118,37 @@ static void run_products(void *p) {
     }
 }
 
-/* The index of buffer m in the list, added when new. */
-static int mem_index(cl_mem *mems, int *n, cl_mem m) {
-    for (int i = 0; i < *n; i++)
-        if (mems[i] == m) return i;
-    mems[*n] = m;
-    return (*n)++;
-}
-
 adnet_status adn_gemm_onednn(adn_device *dev, size_t batch, size_t m, size_t n, size_t k, cl_mem a,
                              size_t a_off, size_t lda, size_t sa, cl_mem b, size_t b_off,
                              size_t ldb, size_t sb, cl_mem c, size_t c_off, size_t ldc, size_t sc,
                              const adn_gemm_epilogue *epi, const char *what) {
     if (epi && batch != 1)
         return adn_fail(ADNET_ERR_INTERNAL, "GEMM for %s: an epilogue on a batch", what);
-    products_args g = {0};
-    cl_mem mems[MAX_MEMS];
-    int n_mem = 0;
-    g.a = mem_index(mems, &n_mem, a);
-    g.b = mem_index(mems, &n_mem, b);
-    g.c = mem_index(mems, &n_mem, c);
-    g.bias = epi && epi->bias ? mem_index(mems, &n_mem, epi->bias) : -1;
-    g.res = epi && epi->res ? mem_index(mems, &n_mem, epi->res) : -1;
-    for (int i = 0; i < n_mem; i++) g.mem[i] = (void *)mems[i];
+    products_args g;
+    memset(&g, 0, sizeof g);
+    /* the handles, where native.h puts the host addresses (one buffer may hold several
+     * operands: Winograd's products read and write one scratch buffer) */
+    cl_mem mems[5] = {a, b, c};
+    size_t at[5] = {offsetof(products_args, a), offsetof(products_args, b),
+                    offsetof(products_args, c)};
+    int n_mem = 3;
+    if (epi && epi->bias) {
+        mems[n_mem] = epi->bias;
+        at[n_mem++] = offsetof(products_args, bias);
+    }
+    if (epi && epi->res) {
+        mems[n_mem] = epi->res;
+        at[n_mem++] = offsetof(products_args, res);
+    }
+    for (int i = 0; i < n_mem; i++) memcpy((char *)&g + at[i], &mems[i], sizeof(void *));
     g.a_off = a_off, g.b_off = b_off, g.c_off = c_off;
     g.bias_off = epi ? epi->bias_off : 0, g.res_off = epi ? epi->res_off : 0;
     g.batch = batch, g.m = m, g.n = n, g.k = k, g.lda = lda, g.ldb = ldb, g.ldc = ldc;
     g.sa = sa, g.sb = sb, g.sc = sc;
     g.act = epi ? epi->act : ADN_ACT_NONE;
-    g.threads = dev->entry.info.compute_units > 0 ? (int)dev->entry.info.compute_units : 1;
+    g.threads = adn_onednn_threads(dev);
     g.dev = dev;
-    snprintf(g.what, sizeof g.what, "%s", what);
-    size_t at[MAX_MEMS];
-    for (int i = 0; i < n_mem; i++)
-        at[i] = offsetof(products_args, mem) + (size_t)i * sizeof(void *);
+    snprintf(g.what, sizeof g.what, "%.80s (M=%zu N=%zu K=%zu)", what, m, n, k);
     return adn_enqueue_native(dev, run_products, &g, sizeof g, n_mem, mems, at, "onednn_sgemm");
 }
 

@@ -103,6 +103,13 @@ def check_document(doc, stdout):
         check(peak["fma_gflops"] and peak["fma_gflops"] > 0, "%s: FMA peak measured" % dev)
         check(peak["sgemm_gflops"] and peak["sgemm_gflops"] > 0, "%s: SGEMM peak" % dev)
         check(peak["fma_kernel"] in ("peak_fma_f32", "peak_fma_f32x16"), "%s: FMA kernel" % dev)
+        # the engine named the same way in the profile, the peak's label and the terminal
+        label = {"adnet": "adnet GEMM", "onednn": "oneDNN SGEMM", "clblast": "CLBlast SGEMM"}
+        backend = r.get("gemm_backend")
+        check(backend in label and "(gemm %s" % backend in r.get("device_profile", "") and
+              peak["sgemm_kind"] == label[backend] and
+              "device profile: " + r["device_profile"] in stdout,
+              "%s: engine %s in device_profile, sgemm_kind and the terminal" % (dev, backend))
 
         for mode, macs in (("anchor_cached", want["frame_macs"]),
                            ("anchor_recomputed", want["released_loop_macs"])):
