@@ -73,7 +73,7 @@ def count_macs(model, depth, width, height):
     counts = {}
     in_bounds = {}
     rows_in = {}
-    taps_form = {}
+    onednn_engine = {}  # what oneDNN's engine multiplies
     current = {"phase": None}
 
     def conv_hook(name):
@@ -95,11 +95,11 @@ def count_macs(model, depth, width, height):
             rows = (output.shape[1] * (module.in_channels // module.groups) * row_taps *
                     module.kernel_size[1] * output.shape[3])
             rows_in[key] = rows_in.get(key, 0) + rows
-            # the tap form (3x3, stride 1, padding = dilation >= 8) multiplies only in-bounds taps
+            # on oneDNN's engine, oneDNN's convolution (3x3 with dilation >= 8 or a stride) and
+            # the tap form multiply only in-bounds taps
             d = module.dilation[0]
-            tap_form = (module.kernel_size == (3, 3) and module.stride == (1, 1) and d >= 8 and
-                        module.padding == (d, d) and module.dilation == (d, d))
-            taps_form[key] = taps_form.get(key, 0) + (inside if tap_form else rows)
+            inside_only = module.kernel_size == (3, 3) and (d >= 8 or module.stride[0] > 1)
+            onednn_engine[key] = onednn_engine.get(key, 0) + (inside if inside_only else rows)
         return hook
 
     handles = [m.register_forward_hook(conv_hook(n)) for n, m in net.named_modules()
@@ -113,7 +113,7 @@ def count_macs(model, depth, width, height):
         counts[key] = counts.get(key, 0) + 2 * mq * mkv * e
         in_bounds[key] = in_bounds.get(key, 0) + 2 * mq * mkv * e
         rows_in[key] = rows_in.get(key, 0) + 2 * mq * mkv * e
-        taps_form[key] = taps_form.get(key, 0) + 2 * mq * mkv * e
+        onednn_engine[key] = onednn_engine.get(key, 0) + 2 * mq * mkv * e
         return original_attend(q, kv)
 
     ref.attend = counting_attend
@@ -161,7 +161,8 @@ def count_macs(model, depth, width, height):
         # the same with the 3x3 stride-1 convolutions of dilation 8 or more (the ASPP's)
         # counted tap by tap inside the input along both axes: what adnet computes without
         # Winograd on oneDNN's engine, which runs those in its tap form
-        "taps_form_frame_macs": sum(v for (phase, _), v in taps_form.items() if phase == "frame"),
+        "onednn_engine_frame_macs": sum(v for (phase, _), v in onednn_engine.items()
+                                        if phase == "frame"),
     }
 
 

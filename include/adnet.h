@@ -87,6 +87,10 @@ ADNET_API const char *adnet_last_error(void);
  *   "attention"  force the attention kernel: "tiled", "rows" or "direct"
  *   "winograd"   Winograd's F(4x4, 3x3) for 3x3 convolutions where it pays: "on" (the
  *                default) or "off" (less device memory for the weights)
+ *   "onednn_conv" on oneDNN's engine, oneDNN's own convolution primitive: "auto" (the
+ *                default: the 3x3 convolutions of stride 2 or dilation 8 and more, where it
+ *                was measured to pay), "on" (every 3x3 convolution Winograd does not take)
+ *                or "off" (adnet's im2col and tap forms only)
  *   "cache_dir"  where compiled kernels and `adnet tune`'s entries are cached (default
  *                $XDG_CACHE_HOME/adnet)
  *   "tune"       "on" (the default): a device with an `adnet tune` entry in the cache runs

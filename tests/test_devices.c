@@ -165,7 +165,7 @@ static adn_device_profile profile_of(int i) {
 }
 
 static void unset_profile_options(void) {
-    const char *names[] = {"profile", "gemm", "im2col", "attention", "winograd"};
+    const char *names[] = {"profile", "gemm", "im2col", "attention", "winograd", "onednn_conv"};
     for (int k = 0; k < 5; k++) CHECK_OK(adnet_set_option(names[k], ""));
 }
 
@@ -284,6 +284,13 @@ static void test_profiles(int n) {
         CHECK_OK(adnet_set_option("winograd", "on"));
         CHECK(profile_of(i).winograd);
         CHECK_OK(adnet_set_option("winograd", NULL));
+        /* oneDNN's convolutions where they pay by default, forced on every 3x3, or none */
+        CHECK(profile_of(i).onednn_conv == ADN_ONEDNN_CONV_AUTO);
+        CHECK_OK(adnet_set_option("onednn_conv", "on"));
+        CHECK(profile_of(i).onednn_conv == ADN_ONEDNN_CONV_ON);
+        CHECK_OK(adnet_set_option("onednn_conv", "off"));
+        CHECK(profile_of(i).onednn_conv == ADN_ONEDNN_CONV_OFF);
+        CHECK_OK(adnet_set_option("onednn_conv", NULL));
         unset_profile_options();
     }
     /* words outside an option's list, unknown options, bad environment values */
@@ -292,6 +299,8 @@ static void test_profiles(int n) {
     CHECK_FAILS(adnet_set_option("tile", "4"), ADNET_ERR_INVALID_ARGUMENT, "unknown option 'tile'");
     CHECK_FAILS(adnet_set_option("winograd", "yes"), ADNET_ERR_INVALID_ARGUMENT,
                 "option 'winograd' is 'yes': expected one of 'on', 'off'");
+    CHECK_FAILS(adnet_set_option("onednn_conv", "always"), ADNET_ERR_INVALID_ARGUMENT,
+                "option 'onednn_conv' is 'always': expected one of 'auto', 'on', 'off'");
     char value[64];
     CHECK_OK(adnet_set_option("attention", "rows"));
     CHECK_OK(adnet_get_option("attention", value, sizeof value));

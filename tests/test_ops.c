@@ -7,6 +7,7 @@
 #include "test_util.h"
 
 #include "ops.h"
+#include "conv_direct.h"
 #include "conv_taps.h"
 #include "native.h"
 #include "ops_reference.h"
@@ -102,17 +103,25 @@ typedef struct conv_case {
 /* Which forms of the weight a case hands adn_conv: the plain one (im2col + GEMM), only the
  * Winograd one (cl/winograd.cl, for adn_winograd_eligible shapes), or both (adn_conv picks);
  * only the tap form (ops/conv_taps.c, where the profile's GEMM is oneDNN's), or it and the
- * plain one (adn_conv picks). */
+ * plain one (adn_conv picks); oneDNN's convolution (ops/conv_direct.c, forced on) reading the
+ * plain form or the tap form. */
 typedef enum conv_form {
     FORM_PLAIN,
     FORM_WINOGRAD,
     FORM_BOTH,
     FORM_TAPS,
-    FORM_TAPS_PLAIN
+    FORM_TAPS_PLAIN,
+    FORM_DIRECT,
+    FORM_DIRECT_TAPS
 } conv_form;
 
-static const char *const form_names[] = {"", " [winograd]", " [both forms]", " [taps]",
-                                         " [taps and plain]"};
+static const char *const form_names[] = {"",
+                                         " [winograd]",
+                                         " [both forms]",
+                                         " [taps]",
+                                         " [taps and plain]",
+                                         " [onednn conv]",
+                                         " [onednn conv from taps]"};
 
 static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng, conv_form form) {
     adn_conv_shape s = {cc->cin, cc->cout, cc->k, cc->k, cc->stride, cc->pad, cc->dilation};
@@ -135,8 +144,10 @@ static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng, con
              res, (int)cc->act, want);
 
     /* the Winograd forms get room for all their tiles unless the case caps it */
-    const int taps_form = form == FORM_TAPS || form == FORM_TAPS_PLAIN;
-    size_t cap = cc->cap ? cc->cap : form == FORM_PLAIN ? kk * n : (size_t)1 << 24;
+    const int taps_form = form == FORM_TAPS || form == FORM_TAPS_PLAIN || form == FORM_DIRECT_TAPS;
+    size_t cap = cc->cap                                     ? cc->cap
+                 : form == FORM_PLAIN || form == FORM_DIRECT ? kk * n
+                                                             : (size_t)1 << 24;
     if (taps_form && cap < adn_conv_taps_min_scratch(&s, cc->w))
         cap = adn_conv_taps_min_scratch(&s, cc->w);
     size_t scratch_n = adn_conv_scratch_floats(&s, cc->h, cc->w, cap);
@@ -154,9 +165,9 @@ static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng, con
     size_t off_s = off_r + (res ? ny : 0) + 11, arena_n = off_s + scratch_n + 2;
     dbuf arena = dbuf_new(dev, arena_n);
     size_t off_w = 9, off_b = off_w + (size_t)cc->cout * kk + 1, off_u = off_b + cc->cout + 3;
-    size_t nu = form == FORM_PLAIN ? 0
-                : taps_form        ? adn_conv_taps_weight_floats(&s)
-                                   : adn_winograd_weight_floats(&s);
+    size_t nu = form == FORM_PLAIN || form == FORM_DIRECT ? 0
+                : taps_form                               ? adn_conv_taps_weight_floats(&s)
+                                                          : adn_winograd_weight_floats(&s);
     dbuf params = dbuf_new(dev, off_u + nu + 4);
     adn_tensor tx = dbuf_put(dev, &arena, off_x, cc->cin, cc->h, cc->w, x);
     adn_tensor ty_total = dbuf_put(dev, &arena, off_y, c_total, oh, ow, NULL);
@@ -168,9 +179,10 @@ static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng, con
     dbuf_put(dev, &params, off_w, cc->cout, (int)kk, 1, wt_ohiw);
     free(wt_ohiw);
     if (bias) dbuf_put(dev, &params, off_b, cc->cout, 1, 1, bias);
-    adn_conv_weights cw = {s, params.mem, off_w, bias ? params.mem : NULL, bias ? off_b : 0, NULL,
-                           0, NULL,       0};
-    if (form != FORM_PLAIN) { /* the other form, alone or beside the plain one */
+    adn_conv_weights cw = {
+        s, params.mem, off_w, bias ? params.mem : NULL, bias ? off_b : 0, NULL, 0, NULL, 0, NULL};
+    if (form != FORM_PLAIN &&
+        form != FORM_DIRECT) { /* the other form, alone or beside the plain one */
         float *u = malloc(nu * sizeof(float));
         if (taps_form)
             adn_conv_taps_weights(&s, wt, u);
@@ -180,12 +192,16 @@ static void run_conv_case(adn_device *dev, const conv_case *cc, tu_rng *rng, con
         free(u);
         *(taps_form ? &cw.taps : &cw.wino) = params.mem;
         *(taps_form ? &cw.taps_off : &cw.wino_off) = off_u;
-        if (form == FORM_WINOGRAD || form == FORM_TAPS) cw.weight = NULL;
+        if (form == FORM_WINOGRAD || form == FORM_TAPS || form == FORM_DIRECT_TAPS)
+            cw.weight = NULL;
     }
+    if (form == FORM_DIRECT || form == FORM_DIRECT_TAPS)
+        CHECK_OK(adn_conv_direct_create(&cw.direct));
 
     CHECK_OK(adn_conv(dev, &cw, &tx, &ty, res ? &tr : NULL, cc->act, scratch_n ? arena.mem : NULL,
                       off_s, scratch_n));
     float *all = dbuf_read(dev, &arena);
+    adn_conv_direct_free(cw.direct);
     char what[160];
     snprintf(what, sizeof what, "conv %s%s", cc->name, form_names[form]);
     tu_check_close(what, all + ty.off, want, ny, 1e-5, 1e-4);
@@ -507,7 +523,7 @@ static void test_bad_arguments(adn_device *dev) {
     adn_tensor x = {b.mem, 0, 3, 7, 9};       /* 189 floats */
     adn_tensor y = {b.mem, 200, 5, 4, 5};     /* 100 floats: 3->5 3x3 s2 p1 output */
     adn_tensor r_bad = {b.mem, 300, 5, 5, 4}; /* transposed shape */
-    adn_conv_weights cw = {{3, 5, 3, 3, 2, 1, 1}, b.mem, 1000, NULL, 0, NULL, 0, NULL, 0};
+    adn_conv_weights cw = {{3, 5, 3, 3, 2, 1, 1}, b.mem, 1000, NULL, 0, NULL, 0, NULL, 0, NULL};
     const adnet_status INV = ADNET_ERR_INVALID_ARGUMENT;
     size_t S = 2000; /* scratch offset */
 
@@ -544,7 +560,7 @@ static void test_bad_arguments(adn_device *dev) {
     CHECK_FAILS(adn_bias_act(dev, &y, NULL, 0, &r_bad, ADN_ACT_RELU), INV, "residual is 5x5x4");
     /* a weight that runs past the end of its buffer: refused (by CLBlast, or by adnet's
      * GEMM before its kernel runs), and the message names the convolution */
-    adn_conv_weights cw_pw = {{3, 5, 1, 1, 1, 0, 1}, b.mem, 3990, NULL, 0, NULL, 0, NULL, 0};
+    adn_conv_weights cw_pw = {{3, 5, 1, 1, 1, 0, 1}, b.mem, 3990, NULL, 0, NULL, 0, NULL, 0, NULL};
     adn_tensor y_pw = {b.mem, 200, 5, 7, 9};
     if (dev->profile.gemm == ADN_GEMM_CLBLAST) {
         CHECK_FAILS(
@@ -707,6 +723,21 @@ int main(void) {
                 }
                 for (size_t i = 0; i < sizeof winograd_cases / sizeof winograd_cases[0]; i++)
                     run_conv_case(dev, &winograd_cases[i], &rng, FORM_TAPS);
+                /* oneDNN's convolution on every case it takes, forced where the cost model
+                 * would not choose it, from the plain form and (where there is one) the taps */
+                const adn_onednn_conv was = dev->profile.onednn_conv;
+                dev->profile.onednn_conv = ADN_ONEDNN_CONV_ON;
+                for (size_t i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i++) {
+                    adn_conv_shape cs = {conv_cases[i].cin,     conv_cases[i].cout,
+                                         conv_cases[i].k,       conv_cases[i].k,
+                                         conv_cases[i].stride,  conv_cases[i].pad,
+                                         conv_cases[i].dilation};
+                    if (!adn_conv_direct_eligible(&cs)) continue;
+                    run_conv_case(dev, &conv_cases[i], &rng, FORM_DIRECT);
+                    if (adn_conv_taps_eligible(&cs))
+                        run_conv_case(dev, &conv_cases[i], &rng, FORM_DIRECT_TAPS);
+                }
+                dev->profile.onednn_conv = was;
             }
             test_bad_arguments(dev);
             test_bias_act(dev, &rng);

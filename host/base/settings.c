@@ -12,6 +12,7 @@ static const char *const gemm_words[] = {"clblast", "adnet", "onednn", NULL};
 static const char *const im2col_words[] = {"generic", "rows", NULL};
 static const char *const attention_words[] = {"tiled", "rows", "direct", NULL};
 static const char *const on_off_words[] = {"on", "off", NULL};
+static const char *const auto_on_off_words[] = {"auto", "on", "off", NULL};
 
 static const struct {
     const char *name, *env;
@@ -23,6 +24,7 @@ static const struct {
     {"im2col", "ADNET_IM2COL", im2col_words},
     {"attention", "ADNET_ATTENTION", attention_words},
     {"winograd", "ADNET_WINOGRAD", on_off_words},
+    {"onednn_conv", "ADNET_ONEDNN_CONV", auto_on_off_words},
     {"cache_dir", "ADNET_CACHE_DIR", NULL},
     {"tune", "ADNET_TUNE", on_off_words},
 };

@@ -11,14 +11,15 @@
 #include <stddef.h>
 
 typedef enum adn_setting {
-    ADN_SETTING_DEVICE = 0, /* the default device spec (ADNET_DEVICE) */
-    ADN_SETTING_PROFILE,    /* a named device profile: cpu | gpu (ADNET_PROFILE) */
-    ADN_SETTING_GEMM,       /* clblast | adnet | onednn (ADNET_GEMM) */
-    ADN_SETTING_IM2COL,     /* generic | rows (ADNET_IM2COL) */
-    ADN_SETTING_ATTENTION,  /* tiled | rows | direct (ADNET_ATTENTION) */
-    ADN_SETTING_WINOGRAD,   /* on | off: Winograd's 3x3 convolutions (ADNET_WINOGRAD) */
-    ADN_SETTING_CACHE_DIR,  /* the kernel cache directory (ADNET_CACHE_DIR) */
-    ADN_SETTING_TUNE,       /* on | off: apply `adnet tune`'s cached entry (ADNET_TUNE) */
+    ADN_SETTING_DEVICE = 0,  /* the default device spec (ADNET_DEVICE) */
+    ADN_SETTING_PROFILE,     /* a named device profile: cpu | gpu (ADNET_PROFILE) */
+    ADN_SETTING_GEMM,        /* clblast | adnet | onednn (ADNET_GEMM) */
+    ADN_SETTING_IM2COL,      /* generic | rows (ADNET_IM2COL) */
+    ADN_SETTING_ATTENTION,   /* tiled | rows | direct (ADNET_ATTENTION) */
+    ADN_SETTING_WINOGRAD,    /* on | off: Winograd's 3x3 convolutions (ADNET_WINOGRAD) */
+    ADN_SETTING_ONEDNN_CONV, /* auto | on | off: oneDNN's convolutions (ADNET_ONEDNN_CONV) */
+    ADN_SETTING_CACHE_DIR,   /* the kernel cache directory (ADNET_CACHE_DIR) */
+    ADN_SETTING_TUNE,        /* on | off: apply `adnet tune`'s cached entry (ADNET_TUNE) */
     ADN_SETTING_COUNT
 } adn_setting;
 
@@ -31,7 +32,7 @@ const char *adn_setting_env(adn_setting s);
 int adn_setting_get(adn_setting s, char *buf, size_t cap);
 
 /* For settings with a fixed set of words (profile, gemm, im2col, attention,
- * winograd): the index of the
+ * winograd, onednn_conv): the index of the
  * current value in the list adn_setting_words gives, -1 when unset. A value outside the list
  * fails with ADNET_ERR_INVALID_ARGUMENT naming where it came from (the call or the variable)
  * and the words allowed. */

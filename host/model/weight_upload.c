@@ -3,6 +3,7 @@
 #include "weight_upload.h"
 
 #include "buffers.h"
+#include "conv_direct.h"
 #include "device_profile.h"
 #include "resources.h"
 #include "status.h"
@@ -129,6 +130,7 @@ adnet_status adn_device_weights_upload(adn_device *dev, const adn_weights *w,
 }
 
 void adn_device_weights_free(adn_device *dev, adn_device_weights *m) {
+    for (int i = 0; m->convs && i < m->n_convs; i++) adn_conv_direct_free(m->convs[i].direct);
     for (int k = 0; k < m->n_bufs; k++)
         adn_buffer_free(dev, m->bufs[k], m->buf_floats[k] * sizeof(float));
     free(m->convs);
@@ -236,6 +238,12 @@ static adnet_status upload(adn_device *dev, const adn_weights *w, const adn_laye
         cw->wino_off = off_of[i] + uoff;
         cw->taps = taps ? m->bufs[buf_of[i]] : NULL;
         cw->taps_off = off_of[i] + toff;
+        /* oneDNN's convolution reads the tap or plain form: made here, its primitives and
+         * weights in oneDNN's layout on first use */
+        if (st == ADNET_OK && dev->profile.gemm == ADN_GEMM_ONEDNN &&
+            dev->profile.onednn_conv != ADN_ONEDNN_CONV_OFF && (taps || plain) &&
+            adn_conv_direct_eligible(&d->shape))
+            st = adn_conv_direct_create(&cw->direct);
     }
     free(oihw);
     free(host);

@@ -10,6 +10,7 @@
 #include "launch.h"
 #include "status.h"
 #include "conv_chunks.h"
+#include "conv_direct.h"
 #include "conv_taps.h"
 #include "winograd.h"
 
@@ -219,11 +220,37 @@ static int uses_taps(const adn_device *dev, const adn_conv_weights *cw, int h, i
            adn_conv_taps_macs(s, h, w) <= im2col_executed_macs(dev, s, h, w, scratch_floats);
 }
 
+/* Pairs (output position, kernel tap) along one axis whose input index lies inside the input. */
+static double taps_inside(int n_in, int n_out, int k, int stride, int pad, int dilation) {
+    double pairs = 0;
+    for (int o = 0; o < n_out; o++)
+        for (int t = 0; t < k; t++) {
+            long i = (long)o * stride - pad + (long)t * dilation;
+            pairs += i >= 0 && i < n_in;
+        }
+    return pairs;
+}
+
+/* oneDNN's convolution primitive where the layer has it (on oneDNN's engine) and the cost
+ * model says it beats adnet's own forms. */
+static int uses_direct(const adn_device *dev, const adn_conv_weights *cw, int h, int w) {
+    const adn_device_profile *p = &dev->profile;
+    return cw->direct && (cw->taps || cw->weight) && p->gemm == ADN_GEMM_ONEDNN &&
+           (p->onednn_conv == ADN_ONEDNN_CONV_ON ||
+            (p->onednn_conv == ADN_ONEDNN_CONV_AUTO && adn_conv_direct_pays(&cw->shape, h, w)));
+}
+
 double adn_conv_executed_macs(const adn_device *dev, const adn_conv_weights *cw, int h, int w,
                               size_t scratch_floats) {
     const adn_conv_shape *s = &cw->shape;
     if (uses_winograd(dev, cw, h, w, scratch_floats > 0, scratch_floats))
         return adn_winograd_executed_macs(s, h, w);
+    if (uses_direct(dev, cw, h, w)) { /* its kernels skip the taps in the padding */
+        int oh = adn_conv_out_dim(h, s->kh, s->stride, s->pad, s->dilation);
+        int ow = adn_conv_out_dim(w, s->kw, s->stride, s->pad, s->dilation);
+        return taps_inside(h, oh, s->kh, s->stride, s->pad, s->dilation) *
+               taps_inside(w, ow, s->kw, s->stride, s->pad, s->dilation) * s->cin * s->cout;
+    }
     if (uses_taps(dev, cw, h, w, scratch_floats)) return adn_conv_taps_macs(s, h, w);
     return im2col_executed_macs(dev, s, h, w, scratch_floats);
 }
@@ -277,9 +304,11 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
     if (cw->taps)
         ADN_TRY(adn_check_range_disjoint(cw->taps, cw->taps_off, adn_conv_taps_weight_floats(s), y,
                                          op, "tap-form weight", "y"));
-    /* the form, decided once: Winograd where it pays, else the tap form where it can run and
-     * pays, else im2col (or a 1x1's plain product) */
+    /* the form, decided once: Winograd where it pays, else oneDNN's convolution where it pays,
+     * else the tap form where it can run and pays, else im2col (or a 1x1's plain product) */
     const int wino = uses_winograd(dev, cw, x->h, x->w, scratch_mem != NULL, scratch_floats);
+    if (!wino && uses_direct(dev, cw, x->h, x->w))
+        return adn_conv_direct_run(dev, cw, x, y, residual, act, desc);
     const int taps = !wino && uses_taps(dev, cw, x->h, x->w, scratch_mem ? scratch_floats : 0);
     if (!cw->weight && !wino && !taps)
         return adn_fail(

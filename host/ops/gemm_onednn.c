@@ -58,7 +58,7 @@ void adn_onednn_epilogue(float *c, size_t ldc, size_t r0, size_t r1, size_t c0, 
 
 void adn_onednn_report(adn_device *dev, int status, const char *what) {
     char msg[200];
-    snprintf(msg, sizeof msg, "oneDNN's sgemm failed (status %d) for %s", status, what);
+    snprintf(msg, sizeof msg, "oneDNN failed (status %d) for %s", status, what);
     adn_native_report(
         dev, status == dnnl_out_of_memory ? ADNET_ERR_OUT_OF_MEMORY : ADNET_ERR_DEVICE, msg);
 }

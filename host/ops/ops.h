@@ -66,6 +66,8 @@ typedef struct adn_conv_weights {
     size_t wino_off;
     cl_mem taps; /* NULL: no tap form (ops/conv_taps.c) */
     size_t taps_off;
+    /* NULL: no oneDNN convolution (ops/conv_direct.c); it reads the tap or plain form */
+    struct adn_conv_direct *direct;
 } adn_conv_weights;
 
 /* Reorders a weight from PyTorch's OIHW to the OHIW order adn_conv takes (1x1 and 1-row

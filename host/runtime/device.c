@@ -81,6 +81,7 @@ void adn_device_close(adn_device *dev) {
     if (dev->context) clReleaseContext(dev->context);
     if (dev->entry.parts > 0) clReleaseDevice(dev->entry.device);
     pthread_mutex_destroy(&dev->native_lock);
+    free(dev->native_workspace);
     free(dev);
 }
 

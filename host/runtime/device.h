@@ -54,6 +54,9 @@ typedef struct adn_device {
     pthread_mutex_t native_lock;
     adnet_status native_status;
     char native_message[256];
+    /* host memory native kernels borrow (adn_native_workspace), freed with the device */
+    void *native_workspace;
+    size_t native_workspace_bytes;
 } adn_device;
 
 enum {

@@ -74,6 +74,7 @@ adnet_status adn_device_profile_named(const char *name, const adn_device_entry *
     /* enough work-items to hide latency on a GPU, and on a CPU enough rows per key tile to
      * amortise the tile's load and barriers; small key tiles only add barriers */
     p->winograd = 1;
+    p->onednn_conv = ADN_ONEDNN_CONV_AUTO;
     p->attn_target_threads = 256;
     p->attn_max_bk = 128;
     p->attn_min_preferred_bk = 32;
@@ -125,12 +126,13 @@ adnet_status adn_device_profile_check(const adn_device_profile *p) {
 }
 
 adnet_status adn_device_profile_resolve_untuned(const adn_device_entry *e, adn_device_profile *p) {
-    int named, gemm, im2col, attention, winograd;
+    int named, gemm, im2col, attention, winograd, onednn_conv;
     ADN_TRY(adn_setting_choice(ADN_SETTING_PROFILE, &named));
     ADN_TRY(adn_setting_choice(ADN_SETTING_GEMM, &gemm));
     ADN_TRY(adn_setting_choice(ADN_SETTING_IM2COL, &im2col));
     ADN_TRY(adn_setting_choice(ADN_SETTING_ATTENTION, &attention));
     ADN_TRY(adn_setting_choice(ADN_SETTING_WINOGRAD, &winograd));
+    ADN_TRY(adn_setting_choice(ADN_SETTING_ONEDNN_CONV, &onednn_conv));
     const char *base = named >= 0 ? adn_setting_words(ADN_SETTING_PROFILE)[named]
                        : e->info.type == ADNET_DEVICE_CPU ? "cpu"
                                                           : "gpu";
@@ -146,6 +148,9 @@ adnet_status adn_device_profile_resolve_untuned(const adn_device_entry *e, adn_d
     p->gemm_b_panels = p->gemm == ADN_GEMM_ADNET && p->im2col == ADN_IM2COL_ROWS;
     if (attention >= 0) p->attention = attention_of_word[attention];
     if (winograd >= 0) p->winograd = winograd == 0; /* "on", "off" */
+    static const adn_onednn_conv onednn_conv_of_word[] = {ADN_ONEDNN_CONV_AUTO, ADN_ONEDNN_CONV_ON,
+                                                          ADN_ONEDNN_CONV_OFF};
+    if (onednn_conv >= 0) p->onednn_conv = onednn_conv_of_word[onednn_conv];
     return adn_device_profile_check(p);
 }
 
@@ -154,9 +159,14 @@ void adn_device_profile_build_options(const adn_device_profile *p, char *dst, si
 }
 
 void adn_device_profile_describe(const adn_device_profile *p, char *dst, size_t cap) {
-    snprintf(dst, cap, "%s (gemm %s%s%s%s, im2col %s%s, attention %s%s%s)", p->name,
+    const int conv = p->gemm == ADN_GEMM_ONEDNN ? (int)p->onednn_conv : ADN_ONEDNN_CONV_OFF;
+    snprintf(dst, cap, "%s (gemm %s%s%s%s, im2col %s%s, attention %s%s%s%s)", p->name,
              adn_gemm_backend_name(p->gemm), *p->gemm_note ? " [" : "", p->gemm_note,
              *p->gemm_note ? "]" : "", adn_im2col_name(p->im2col),
              p->gemm_b_panels ? " in panels" : "", adn_attention_name(p->attention),
-             p->winograd ? ", winograd" : "", p->tuned ? ", tuned" : "");
+             p->winograd ? ", winograd" : "",
+             conv == ADN_ONEDNN_CONV_AUTO ? ", onednn conv"
+             : conv == ADN_ONEDNN_CONV_ON ? ", onednn conv on every 3x3"
+                                          : "",
+             p->tuned ? ", tuned" : "");
 }

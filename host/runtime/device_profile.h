@@ -35,6 +35,12 @@ typedef enum adn_attention_kernel {
     ADN_ATTN_ROWS = 2    /* attention_rows: one work-item per 16 queries, in registers (CPUs) */
 } adn_attention_kernel;
 
+typedef enum adn_onednn_conv {
+    ADN_ONEDNN_CONV_OFF = 0,
+    ADN_ONEDNN_CONV_AUTO,
+    ADN_ONEDNN_CONV_ON
+} adn_onednn_conv;
+
 typedef struct adn_device_profile {
     char name[16]; /* the named profile the choices started from: "cpu" or "gpu" */
     adn_gemm_backend gemm;
@@ -46,6 +52,9 @@ typedef struct adn_device_profile {
     /* 3x3 stride-1 convolutions carry Winograd's F(4x4, 3x3) form and run it where it pays
      * (cl/winograd.cl): on every kind of device, it saves multiplies wherever they run */
     int winograd;
+    /* on oneDNN's engine, oneDNN's own convolution primitive (ops/conv_direct.c) for the 3x3
+     * convolutions where it pays (auto), for every one Winograd does not take (on), or none */
+    adn_onednn_conv onednn_conv;
     /* attention_tiled's tile choice: work-items per group aimed at, the largest key tile, the
      * key tile halved down to before the query block shrinks, the most row blocks per group */
     int attn_target_threads, attn_max_bk, attn_min_preferred_bk, attn_max_nrb;

@@ -3,7 +3,19 @@
 #include "status.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+void *adn_native_workspace(adn_device *dev, size_t bytes) {
+    if (bytes <= dev->native_workspace_bytes) return dev->native_workspace;
+    size_t rounded = (bytes + 63) / 64 * 64;
+    void *grown = aligned_alloc(64, rounded);
+    if (!grown) return NULL;
+    free(dev->native_workspace);
+    dev->native_workspace = grown;
+    dev->native_workspace_bytes = rounded;
+    return grown;
+}
 
 adnet_status adn_enqueue_native(adn_device *dev, void (*fn)(void *), const void *args,
                                 size_t args_size, int n_mem, const cl_mem *mems,

@@ -17,4 +17,10 @@ adnet_status adn_enqueue_native(adn_device *dev, void (*fn)(void *), const void 
                                 size_t args_size, int n_mem, const cl_mem *mems,
                                 const size_t *mem_at, const char *what);
 
+/* Host memory of at least bytes (64-byte aligned) for a native kernel of dev to work in, kept
+ * and grown for the next; NULL when out of memory. Only from inside dev's native kernels: they
+ * run one at a time, in the order of dev's queue, so one workspace serves them all. Its contents
+ * do not outlive the kernel. */
+void *adn_native_workspace(adn_device *dev, size_t bytes);
+
 #endif
