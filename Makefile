@@ -13,8 +13,10 @@ BUILD_PACKAGES := gcc libc6-dev make cmake pkg-config ocl-icd-opencl-dev opencl-
                   libdnnl-dev
 # The tests compare with PyTorch and OpenCV (Debian's /usr/bin/python3 and its packages).
 # bench/compare draws its chart with matplotlib; the pipeline's tests read palettes with PIL.
+# The Python package builds against CPython's headers and is tested with pytest; its wheel
+# test makes virtual environments.
 TEST_PACKAGES  := python3 python3-torch python3-numpy python3-opencv python3-skimage \
-                  python3-pil python3-matplotlib
+                  python3-pil python3-matplotlib python3-dev python3-pytest python3-venv
 
 .PHONY: all build deps test-deps test test-sanitize test-oclgrind test-fuzz test-drivers \
         test-gpu-compile gpu-compile-table demo install format clean

@@ -69,6 +69,11 @@ static int print_json(int n, int chosen) {
         cJSON_AddBoolToObject(pj, "gemm_b_panels", p.gemm_b_panels);
         cJSON_AddStringToObject(pj, "attention", adn_attention_name(p.attention));
         cJSON_AddBoolToObject(pj, "winograd", p.winograd);
+        /* oneDNN's convolutions: "auto", "on" or "off" ("off" where the GEMM is not oneDNN's) */
+        static const char *const conv_words[] = {"off", "auto", "on"};
+        cJSON_AddStringToObject(
+            pj, "onednn_conv",
+            conv_words[p.gemm == ADN_GEMM_ONEDNN ? (int)p.onednn_conv : ADN_ONEDNN_CONV_OFF]);
         cJSON_AddBoolToObject(pj, "tuned", p.tuned);
         cJSON_AddStringToObject(pj, "tuning", p.tuning);
         cJSON_AddItemToArray(arr, d);
