@@ -17,25 +17,14 @@
  *   cc -O2 bench/onednn_conv_probe.c -ldnnl -fopenmp -o /tmp/onednn_conv_probe
  *   /tmp/onednn_conv_probe 321x177
  */
+#include "onednn_probe.h"
+
 #include <dnnl.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static void must(dnnl_status_t st, const char *what) {
-    if (st != dnnl_success) {
-        fprintf(stderr, "onednn_conv_probe: %s failed (status %d)\n", what, (int)st);
-        exit(1);
-    }
-}
 
 /* One convolution shape of the network: the map level its input is at (0 the frame, 1 after
  * the stem's stride-2 convolution, 2 after the max pool, 3 after layer2's stride 2) and how
@@ -105,8 +94,7 @@ static double best_of(dnnl_primitive_t prim, int nargs, const dnnl_exec_arg_t *a
 }
 
 /* Seconds of reordering a tensor from one layout to another (best of 5). */
-static double reorder_s(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to,
-                        float *buf) {
+static double reorder_s(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to, float *buf) {
     if (dnnl_memory_desc_equal(from, to)) return 0.0;
     dnnl_primitive_desc_t pd;
     must(dnnl_reorder_primitive_desc_create(&pd, from, eng, to, eng, NULL), "reorder desc");
@@ -117,9 +105,10 @@ static double reorder_s(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t
     must(dnnl_memory_create(&b, to, eng, DNNL_MEMORY_ALLOCATE), "reorder destination");
     void *h;
     must(dnnl_memory_get_data_handle(a, &h), "handle");
-    memcpy(h, buf, dnnl_memory_desc_get_size(from) < dnnl_memory_desc_get_size(to)
-                       ? dnnl_memory_desc_get_size(from)
-                       : dnnl_memory_desc_get_size(to));
+    memcpy(h, buf,
+           dnnl_memory_desc_get_size(from) < dnnl_memory_desc_get_size(to)
+               ? dnnl_memory_desc_get_size(from)
+               : dnnl_memory_desc_get_size(to));
     dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, a}, {DNNL_ARG_TO, b}};
     double t = best_of(prim, 2, args);
     dnnl_memory_destroy(a);
@@ -163,8 +152,8 @@ static double sgemm_s(const struct layer *l, int h, int w) {
 /* Times one layer; blocked != 0 lets oneDNN choose the activations' layout. Returns the
  * primitive's seconds, and in *reorders those of moving its source and destination between
  * NCHW and that layout. */
-static double conv_s(const struct layer *l, int h, int w, int blocked, double *reorders,
-                     char *impl, size_t impl_size) {
+static double conv_s(const struct layer *l, int h, int w, int blocked, double *reorders, char *impl,
+                     size_t impl_size) {
     int pad = l->k == 1 ? 0 : (l->stride == 2 ? 1 : l->dilation);
     int oh = (h + 2 * pad - l->dilation * (l->k - 1) - 1) / l->stride + 1;
     int ow = (w + 2 * pad - l->dilation * (l->k - 1) - 1) / l->stride + 1;
@@ -181,9 +170,8 @@ static double conv_s(const struct layer *l, int h, int w, int blocked, double *r
                 pads = {pad, pad};
     dnnl_convolution_desc_t cd;
     must(dnnl_dilated_convolution_forward_desc_init(
-             &cd, dnnl_forward_inference, dnnl_convolution_direct,
-             blocked ? &src_any : &src_plain, &wts_any, &bias, blocked ? &dst_any : &dst_plain,
-             strides, dil, pads, pads),
+             &cd, dnnl_forward_inference, dnnl_convolution_direct, blocked ? &src_any : &src_plain,
+             &wts_any, &bias, blocked ? &dst_any : &dst_plain, strides, dil, pads, pads),
          "convolution descriptor");
     dnnl_post_ops_t po;
     must(dnnl_post_ops_create(&po), "post-ops");
@@ -197,8 +185,7 @@ static double conv_s(const struct layer *l, int h, int w, int blocked, double *r
     must(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name), "implementation");
     snprintf(impl, impl_size, "%s", name);
     const dnnl_memory_desc_t *src_md = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
-    const dnnl_memory_desc_t *wts_md =
-        dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    const dnnl_memory_desc_t *wts_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     const dnnl_memory_desc_t *dst_md = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
     dnnl_primitive_t prim;
     must(dnnl_primitive_create(&prim, pd), "convolution primitive");
@@ -221,8 +208,8 @@ static double conv_s(const struct layer *l, int h, int w, int blocked, double *r
     dnnl_exec_arg_t args[4] = {
         {DNNL_ARG_SRC, sm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_BIAS, bm}, {DNNL_ARG_DST, dm}};
     double t = best_of(prim, 4, args);
-    *reorders = blocked ? reorder_s(&src_plain, src_md, fill) + reorder_s(dst_md, &dst_plain, fill)
-                        : 0.0;
+    *reorders =
+        blocked ? reorder_s(&src_plain, src_md, fill) + reorder_s(dst_md, &dst_plain, fill) : 0.0;
     free(fill);
     dnnl_memory_destroy(sm);
     dnnl_memory_destroy(wm);
@@ -269,8 +256,7 @@ int main(int argc, char **argv) {
                 sum[g][2] += l->count * (b + r1);
             }
     }
-    printf("\nms per frame per group\n%-7s %8s %8s %9s\n", "group", "plain", "blocked",
-           "+reorder");
+    printf("\nms per frame per group\n%-7s %8s %8s %9s\n", "group", "plain", "blocked", "+reorder");
     for (int g = 0; g < 6; g++)
         printf("%-7s %8.1f %8.1f %9.1f\n", groups[g], 1e3 * sum[g][0], 1e3 * sum[g][1],
                1e3 * sum[g][2]);

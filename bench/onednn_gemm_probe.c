@@ -6,24 +6,13 @@
  *   cc -O2 bench/onednn_gemm_probe.c -ldnnl -fopenmp -o /tmp/onednn_gemm_probe
  *   /tmp/onednn_gemm_probe
  */
+#include "onednn_probe.h"
+
 #include <dnnl.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static void must(dnnl_status_t st, const char *what) {
-    if (st != dnnl_success) {
-        fprintf(stderr, "onednn_gemm_probe: %s failed (status %d)\n", what, (int)st);
-        exit(1);
-    }
-}
 
 /* GFLOP/s of the matmul primitive on row-major m x k times k x n */
 static double matmul_gflops(dnnl_engine_t eng, dnnl_stream_t stream, long m, long n, long k,

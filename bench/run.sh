@@ -55,6 +55,8 @@ for size in $SIZES; do
         esac
     done
 done
+# the results are meant to be shared: this machine's home directory reads as ~
+sed -i "s#$HOME/#~/#g" "$out"/*.json "$out"/*.txt
 "$PYTHON" "$here/compare" "$out"/*.json --markdown "$out/comparison.md" \
     --png "$out/comparison.png"
 echo "== comparison: $out/comparison.md and $out/comparison.png"

@@ -233,11 +233,11 @@ static double taps_inside(int n_in, int n_out, int k, int stride, int pad, int d
 
 /* oneDNN's convolution primitive where the layer has it (on oneDNN's engine) and the cost
  * model says it beats adnet's own forms. */
-static int uses_direct(const adn_device *dev, const adn_conv_weights *cw, int h, int w) {
+static int uses_direct(const adn_device *dev, const adn_conv_weights *cw) {
     const adn_device_profile *p = &dev->profile;
     return cw->direct && (cw->taps || cw->weight) && p->gemm == ADN_GEMM_ONEDNN &&
            (p->onednn_conv == ADN_ONEDNN_CONV_ON ||
-            (p->onednn_conv == ADN_ONEDNN_CONV_AUTO && adn_conv_direct_pays(&cw->shape, h, w)));
+            (p->onednn_conv == ADN_ONEDNN_CONV_AUTO && adn_conv_direct_pays(&cw->shape)));
 }
 
 double adn_conv_executed_macs(const adn_device *dev, const adn_conv_weights *cw, int h, int w,
@@ -245,7 +245,7 @@ double adn_conv_executed_macs(const adn_device *dev, const adn_conv_weights *cw,
     const adn_conv_shape *s = &cw->shape;
     if (uses_winograd(dev, cw, h, w, scratch_floats > 0, scratch_floats))
         return adn_winograd_executed_macs(s, h, w);
-    if (uses_direct(dev, cw, h, w)) { /* its kernels skip the taps in the padding */
+    if (uses_direct(dev, cw)) { /* its kernels skip the taps in the padding */
         int oh = adn_conv_out_dim(h, s->kh, s->stride, s->pad, s->dilation);
         int ow = adn_conv_out_dim(w, s->kw, s->stride, s->pad, s->dilation);
         return taps_inside(h, oh, s->kh, s->stride, s->pad, s->dilation) *
@@ -307,7 +307,7 @@ adnet_status adn_conv(adn_device *dev, const adn_conv_weights *cw, const adn_ten
     /* the form, decided once: Winograd where it pays, else oneDNN's convolution where it pays,
      * else the tap form where it can run and pays, else im2col (or a 1x1's plain product) */
     const int wino = uses_winograd(dev, cw, x->h, x->w, scratch_mem != NULL, scratch_floats);
-    if (!wino && uses_direct(dev, cw, x->h, x->w))
+    if (!wino && uses_direct(dev, cw))
         return adn_conv_direct_run(dev, cw, x, y, residual, act, desc);
     const int taps = !wino && uses_taps(dev, cw, x->h, x->w, scratch_mem ? scratch_floats : 0);
     if (!cw->weight && !wino && !taps)

@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int adn_conv_direct_pays(const adn_conv_shape *s, int h, int w) {
-    (void)h, (void)w;
+int adn_conv_direct_pays(const adn_conv_shape *s) {
     /* the fitted rule (docs/benchmarks.md, "oneDNN's convolution primitives"): the wide
      * dilations and the strided convolutions */
     return s->dilation >= 8 || s->stride > 1;

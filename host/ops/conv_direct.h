@@ -20,9 +20,10 @@ int adn_conv_direct_eligible(const adn_conv_shape *s);
 adnet_status adn_conv_direct_create(adn_conv_direct **out);
 void adn_conv_direct_free(adn_conv_direct *d);
 
-/* Whether the direct form beats adnet's own (im2col, the tap form) for shape s on an h x w
- * input: the cost model fitted on the measurements of docs/benchmarks.md. */
-int adn_conv_direct_pays(const adn_conv_shape *s, int h, int w);
+/* Whether the direct form beats adnet's own (im2col, the tap form) for shape s: the rule
+ * fitted on the measurements of docs/benchmarks.md (at both sizes measured, it depends on the
+ * layer's kind, not on the input size). */
+int adn_conv_direct_pays(const adn_conv_shape *s);
 
 /* y = act(conv(x) + bias + residual) with oneDNN's primitive, reading the weights from the tap
  * form (cw->taps) or else the plain one; the arguments already checked by adn_conv. */

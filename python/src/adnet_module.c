@@ -259,6 +259,17 @@ static PyObject *py_save_image(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* A model kind by name (None: from the weights); -1 with ValueError for another word. */
+static int parse_kind(const char *name, adnet_model_kind *kind) {
+    *kind = name ? adnet_model_kind_parse(name) : ADNET_MODEL_UNKNOWN;
+    if (name && *kind == ADNET_MODEL_UNKNOWN) {
+        PyErr_Format(PyExc_ValueError,
+                     "kind '%s': expected 'ad', 'inter', 'intra', 'concat', 'base' or None", name);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- Model ------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -278,12 +289,9 @@ static int model_init(ModelObject *self, PyObject *args, PyObject *kw) {
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|zz", names, PyUnicode_FSConverter, &path_obj,
                                      &kind_name, &device))
         return -1;
-    adnet_model_kind kind = ADNET_MODEL_UNKNOWN;
-    if (kind_name && (kind = adnet_model_kind_parse(kind_name)) == ADNET_MODEL_UNKNOWN) {
+    adnet_model_kind kind;
+    if (parse_kind(kind_name, &kind) < 0) {
         Py_DECREF(path_obj);
-        PyErr_Format(PyExc_ValueError,
-                     "kind '%s': expected 'ad', 'inter', 'intra', 'concat', 'base' or None",
-                     kind_name);
         return -1;
     }
     if (self->model) {
@@ -368,7 +376,6 @@ static PyTypeObject ModelType = {
 typedef struct {
     PyObject_HEAD adnet_session *session;
     ModelObject *model; /* NULL for a session over devices (it owns its replicas) */
-    int outputs;
     /* one call at a time: the model's lock for a session on a model, else own_lock; taken
      * with the GIL released, so a waiting thread does not hold the interpreter */
     pthread_mutex_t *lock;
@@ -430,12 +437,9 @@ static int session_init(SessionObject *self, PyObject *args, PyObject *kw) {
             PyErr_SetString(PyExc_TypeError, "a session over devices needs its weights");
             return -1;
         }
-        adnet_model_kind kind = kind_name ? adnet_model_kind_parse(kind_name) : ADNET_MODEL_UNKNOWN;
-        if (kind_name && kind == ADNET_MODEL_UNKNOWN) {
+        adnet_model_kind kind;
+        if (parse_kind(kind_name, &kind) < 0) {
             Py_DECREF(path_obj);
-            PyErr_Format(PyExc_ValueError,
-                         "kind '%s': expected 'ad', 'inter', 'intra', 'concat', 'base' or None",
-                         kind_name);
             return -1;
         }
         const char *path = PyBytes_AS_STRING(path_obj);
@@ -449,7 +453,6 @@ static int session_init(SessionObject *self, PyObject *args, PyObject *kw) {
         return -1;
     }
     self->session = s;
-    self->outputs = o.outputs;
     if (!self->lock_ready) {
         pthread_mutex_init(&self->own_lock, NULL);
         self->lock_ready = 1;
